@@ -1,0 +1,3 @@
+from waterwheel.cli import main
+
+main()

@@ -1,0 +1,265 @@
+"""Jobs: create or replace from a document, read, pause, delete, and the
+views of a job as a whole (its tasks, triggers, graph and durations)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from waterwheel.api import services
+from waterwheel.api.errors import ApiError, bad_request, conflict, not_found
+from waterwheel.api.lookups import counts_by_state, get_or_404
+from waterwheel.api.request import json_object, query_datetime, query_int
+from waterwheel.db.jobstore import JobConflict, ResolveError, job_trigger_and_task_ids, save_job
+from waterwheel.db.models import Job, Project, Task, TaskEdge, TaskRun, Token, Trigger, TriggerEdge
+from waterwheel.jobdoc import DocumentError, UnsupportedMediaType, load_job
+from waterwheel.timeutil import format_datetime
+
+bp = Blueprint("jobs", __name__, url_prefix="/api/jobs")
+
+
+@bp.route("", methods=["POST", "PUT"])
+def save() -> ResponseReturnValue:
+    try:
+        spec = load_job(request.get_data(), request.headers.get("Content-Type"))
+    except UnsupportedMediaType as exc:
+        raise ApiError(415, str(exc)) from None
+    except DocumentError as exc:
+        raise bad_request(str(exc)) from None
+    try:
+        with services().db.transaction() as session:
+            saved = save_job(session, spec)
+    except ResolveError as exc:
+        raise bad_request(str(exc)) from None
+    except (JobConflict, IntegrityError) as exc:
+        message = str(exc) if isinstance(exc, JobConflict) else "the job conflicts with another"
+        raise conflict(message) from None
+    publisher = services().publisher
+    publisher.triggers_changed(saved.trigger_ids)
+    publisher.task_changed(saved.task_ids)
+    return "", 201
+
+
+@bp.get("")
+def find() -> ResponseReturnValue:
+    project_name, name = request.args.get("project"), request.args.get("name")
+    if project_name is None or name is None:
+        raise bad_request("invalid query parameter: both 'project' and 'name' are required")
+    with services().db.transaction() as session:
+        job = session.scalar(
+            select(Job)
+            .join(Project, Project.id == Job.project_id)
+            .where(Project.name == project_name, Job.name == name)
+        )
+        if job is None:
+            raise not_found("job")
+        return jsonify(
+            {
+                "id": job.id,
+                "project_id": job.project_id,
+                "name": job.name,
+                "description": job.description,
+                "paused": job.paused,
+            }
+        )
+
+
+@bp.get("/<id:job_id>")
+def get(job_id: uuid.UUID) -> ResponseReturnValue:
+    with services().db.transaction() as session:
+        job = get_or_404(session, Job, job_id)
+        project = session.get(Project, job.project_id)
+        counts = counts_by_state(session, Job.id == job_id)
+    return jsonify(
+        {
+            "id": job.id,
+            "name": job.name,
+            "project": project.name if project else None,
+            "project_id": job.project_id,
+            "description": job.description,
+            "paused": job.paused,
+            "raw_definition": job.raw_definition,
+            "active_tasks": counts.get("running", 0),
+            "waiting_tasks": counts.get("waiting", 0) + counts.get("active", 0),
+            "failed_tasks_last_hour": counts.get("failure", 0),
+            "succeeded_tasks_last_hour": counts.get("success", 0),
+            "error_tasks_last_hour": counts.get("error", 0),
+        }
+    )
+
+
+@bp.delete("/<id:job_id>")
+def remove(job_id: uuid.UUID) -> ResponseReturnValue:
+    with services().db.transaction() as session:
+        get_or_404(session, Job, job_id)
+        trigger_ids, task_ids = job_trigger_and_task_ids(session, [job_id])
+        session.execute(delete(Job).where(Job.id == job_id))
+    services().publisher.triggers_changed(trigger_ids)
+    services().publisher.task_changed(task_ids)
+    return "", 204
+
+
+@bp.get("/<id:job_id>/tasks")
+def tasks(job_id: uuid.UUID) -> ResponseReturnValue:
+    with services().db.transaction() as session:
+        get_or_404(session, Job, job_id)
+        rows = session.execute(
+            select(Task.id, Task.name)
+            .where(Task.job_id == job_id, Task.active.is_(True))
+            .order_by(Task.name)
+            .limit(200)
+        ).all()
+    return jsonify([{"task_id": task_id, "name": name} for task_id, name in rows])
+
+
+@bp.get("/<id:job_id>/paused")
+def get_paused(job_id: uuid.UUID) -> ResponseReturnValue:
+    with services().db.transaction() as session:
+        return jsonify(get_or_404(session, Job, job_id).paused)
+
+
+@bp.put("/<id:job_id>/paused")
+def set_paused(job_id: uuid.UUID) -> ResponseReturnValue:
+    paused = json_object().get("paused")
+    if not isinstance(paused, bool):
+        raise bad_request("paused: expected true or false")
+    with services().db.transaction() as session:
+        get_or_404(session, Job, job_id).paused = paused
+        trigger_ids, task_ids = job_trigger_and_task_ids(session, [job_id])
+    publisher = services().publisher
+    publisher.triggers_changed(trigger_ids)
+    publisher.task_changed(task_ids)
+    if not paused:
+        publisher.job_unpaused(job_id)
+    return "", 204
+
+
+@bp.get("/<id:job_id>/triggers")
+def triggers(job_id: uuid.UUID) -> ResponseReturnValue:
+    with services().db.transaction() as session:
+        get_or_404(session, Job, job_id)
+        rows = session.scalars(
+            select(Trigger)
+            .where(Trigger.job_id == job_id)
+            .order_by(Trigger.latest_trigger_datetime.desc().nulls_first(), Trigger.name)
+        ).all()
+    return jsonify(
+        [
+            {
+                "trigger_id": t.id,
+                "trigger_name": t.name,
+                "start_datetime": format_datetime(t.start_datetime),
+                "end_datetime": format_datetime(t.end_datetime),
+                "earliest_trigger_datetime": format_datetime(t.earliest_trigger_datetime),
+                "latest_trigger_datetime": format_datetime(t.latest_trigger_datetime),
+                "period": t.period,
+                "cron": t.cron,
+                "trigger_offset": t.trigger_offset,
+                "catchup": t.catchup,
+            }
+            for t in rows
+        ]
+    )
+
+
+@bp.get("/<id:job_id>/graph")
+def graph(job_id: uuid.UUID) -> ResponseReturnValue:
+    at = query_datetime("trigger_datetime")
+    with services().db.transaction() as session:
+        get_or_404(session, Job, job_id)
+        return jsonify(_graph(session, job_id, at))
+
+
+def _graph(session: Session, job_id: uuid.UUID, at: Any) -> dict[str, Any]:
+    """The job's triggers and tasks, their edges, and the nodes of other jobs
+    directly upstream or downstream (the original omitted the downstream ones)."""
+    job_tasks = select(Task.id).where(Task.job_id == job_id, Task.active.is_(True))
+    task_edges = session.scalars(
+        select(TaskEdge).where(
+            TaskEdge.parent_task_id.in_(job_tasks) | TaskEdge.child_task_id.in_(job_tasks)
+        )
+    ).all()
+    trigger_edges = session.scalars(
+        select(TriggerEdge).where(TriggerEdge.task_id.in_(job_tasks))
+    ).all()
+    task_ids = set(session.scalars(job_tasks)) | {
+        i for e in task_edges for i in (e.parent_task_id, e.child_task_id)
+    }
+    trigger_ids = {e.trigger_id for e in trigger_edges} | set(
+        session.scalars(select(Trigger.id).where(Trigger.job_id == job_id))
+    )
+    states: dict[uuid.UUID, str] = {}
+    if at is not None and task_ids:
+        states = dict(
+            session.execute(
+                select(Token.task_id, Token.state).where(
+                    Token.task_id.in_(task_ids), Token.trigger_datetime == at
+                )
+            ).all()
+        )
+    nodes = [
+        {"id": t.id, "kind": "trigger", "name": t.name, "job_id": t.job_id, "state": None}
+        for t in session.scalars(
+            select(Trigger).where(Trigger.id.in_(trigger_ids)).order_by(Trigger.name)
+        )
+    ] + [
+        {"id": t.id, "kind": "task", "name": t.name, "job_id": t.job_id, "state": states.get(t.id)}
+        for t in session.scalars(select(Task).where(Task.id.in_(task_ids)).order_by(Task.name))
+    ]
+    edges = [{"from": e.trigger_id, "to": e.task_id, "kind": "trigger"} for e in trigger_edges] + [
+        {"from": e.parent_task_id, "to": e.child_task_id, "kind": e.kind} for e in task_edges
+    ]
+    return {"nodes": nodes, "edges": edges}
+
+
+@bp.get("/<id:job_id>/duration")
+def duration(job_id: uuid.UUID) -> ResponseReturnValue:
+    limit = query_int("limit", 31, maximum=1000)
+    before = query_datetime("before")
+    with services().db.transaction() as session:
+        get_or_404(session, Job, job_id)
+        times = (
+            select(TaskRun.trigger_datetime)
+            .join(Task, Task.id == TaskRun.task_id)
+            .where(Task.job_id == job_id)
+            .distinct()
+        )
+        if before is not None:
+            times = times.where(TaskRun.trigger_datetime < before)
+        recent = [
+            row
+            for row in session.scalars(
+                times.order_by(TaskRun.trigger_datetime.desc()).limit(limit)
+            )
+        ]
+        rows = session.execute(
+            select(Task.name, TaskRun.trigger_datetime, TaskRun.started_datetime,
+                   TaskRun.finish_datetime)
+            .join(Task, Task.id == TaskRun.task_id)
+            .where(
+                Task.job_id == job_id,
+                TaskRun.trigger_datetime.in_(recent),
+                TaskRun.state.in_(("success", "failure")),
+                TaskRun.started_datetime.is_not(None),
+                TaskRun.finish_datetime.is_not(None),
+            )
+        ).all()
+    longest: dict[tuple[str, Any], float] = {}
+    for name, at, started, finished in rows:
+        seconds = (finished - started).total_seconds()
+        longest[(name, at)] = max(seconds, longest.get((name, at), seconds))
+    return jsonify(
+        {
+            "duration": [
+                {"trigger_datetime": format_datetime(at), "duration": secs, "task_name": name}
+                for (name, at), secs in sorted(longest.items())
+            ]
+        }
+    )
+

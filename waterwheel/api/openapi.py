@@ -1,0 +1,5 @@
+"""Placeholder while the OpenAPI document is written."""
+
+from flask import Blueprint
+
+bp = Blueprint("openapi", __name__)

@@ -1,0 +1,185 @@
+"""The stash: values kept for tasks at global, project and job (per trigger
+time) scope. People write global and project values through ``/api``; running
+tasks read them, and read and write their job's values, through ``/int-api``
+with the stash token their worker gave them. Values are raw bytes both ways.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import delete, select
+
+from waterwheel.api import services
+from waterwheel.api.errors import ApiError, bad_request, not_found
+from waterwheel.api.lookups import get_or_404
+from waterwheel.api.request import bearer_token
+from waterwheel.auth.tokens import InvalidToken, StashGrant
+from waterwheel.db.models import GlobalStash, Job, JobStash, Project, ProjectStash
+from waterwheel.db.upsert import upsert
+
+bp = Blueprint("stash", __name__)
+
+MAX_KEY = 255
+
+
+def _key(key: str) -> str:
+    if len(key) > MAX_KEY:
+        raise bad_request(f"stash key longer than {MAX_KEY} characters")
+    return key
+
+
+def _grant() -> StashGrant:
+    """The stash token of the calling task; 401 without a valid one."""
+    try:
+        return services().keys.verify_stash(bearer_token("stash token (WATERWHEEL_JWT)"))
+    except InvalidToken as exc:
+        raise ApiError(401, f"invalid stash token: {exc}") from None
+
+
+def _forbidden(what: str) -> ApiError:
+    return ApiError(403, f"the stash token does not grant access to {what}")
+
+
+def _value(data: bytes | None) -> Response:
+    if data is None:
+        raise not_found("stash key")
+    return Response(data, mimetype="application/octet-stream")
+
+
+def _put(model: type, row: dict, keys: list[str]) -> ResponseReturnValue:
+    with services().db.transaction() as session:
+        upsert(session, model, [row | {"data": request.get_data()}], keys=keys, update=["data"])
+    return "", 201
+
+
+# Global scope.
+
+
+@bp.get("/api/stash")
+def list_global() -> ResponseReturnValue:
+    with services().db.transaction() as session:
+        return jsonify(list(session.scalars(select(GlobalStash.name).order_by(GlobalStash.name))))
+
+
+@bp.put("/api/stash/<key>")
+def put_global(key: str) -> ResponseReturnValue:
+    return _put(GlobalStash, {"name": _key(key)}, ["name"])
+
+
+@bp.delete("/api/stash/<key>")
+def delete_global(key: str) -> ResponseReturnValue:
+    with services().db.transaction() as session:
+        session.execute(delete(GlobalStash).where(GlobalStash.name == key))
+    return "", 204
+
+
+@bp.get("/int-api/stash/<key>")
+def read_global(key: str) -> ResponseReturnValue:
+    _grant()  # any task may read global values
+    with services().db.transaction() as session:
+        return _value(session.scalar(select(GlobalStash.data).where(GlobalStash.name == key)))
+
+
+# Project scope.
+
+
+@bp.get("/api/projects/<id:project_id>/stash")
+def list_project(project_id: uuid.UUID) -> ResponseReturnValue:
+    with services().db.transaction() as session:
+        get_or_404(session, Project, project_id)
+        names = session.scalars(
+            select(ProjectStash.name)
+            .where(ProjectStash.project_id == project_id)
+            .order_by(ProjectStash.name)
+        )
+        return jsonify(list(names))
+
+
+@bp.put("/api/projects/<id:project_id>/stash/<key>")
+def put_project(project_id: uuid.UUID, key: str) -> ResponseReturnValue:
+    with services().db.transaction() as session:
+        get_or_404(session, Project, project_id)
+    return _put(ProjectStash, {"project_id": project_id, "name": _key(key)}, ["project_id", "name"])
+
+
+@bp.delete("/api/projects/<id:project_id>/stash/<key>")
+def delete_project(project_id: uuid.UUID, key: str) -> ResponseReturnValue:
+    with services().db.transaction() as session:
+        get_or_404(session, Project, project_id)
+        session.execute(
+            delete(ProjectStash).where(
+                ProjectStash.project_id == project_id, ProjectStash.name == key
+            )
+        )
+    return "", 204
+
+
+@bp.get("/int-api/projects/<id:project_id>/stash/<key>")
+def read_project(project_id: uuid.UUID, key: str) -> ResponseReturnValue:
+    if _grant().project_id != project_id:
+        raise _forbidden("this project")
+    with services().db.transaction() as session:
+        return _value(
+            session.scalar(
+                select(ProjectStash.data).where(
+                    ProjectStash.project_id == project_id, ProjectStash.name == key
+                )
+            )
+        )
+
+
+# Job scope: one set of values per trigger time.
+
+
+def _job_grant(job_id: uuid.UUID, trigger_datetime: datetime) -> None:
+    grant = _grant()
+    if grant.job_id != job_id or grant.trigger_datetime != trigger_datetime:
+        raise _forbidden("this job and trigger time")
+
+
+def _job_key(job_id: uuid.UUID, trigger_datetime: datetime, key: str):
+    return (
+        JobStash.job_id == job_id,
+        JobStash.trigger_datetime == trigger_datetime,
+        JobStash.name == key,
+    )
+
+
+@bp.get("/int-api/jobs/<id:job_id>/stash/<dt:trigger_datetime>/")
+def list_job(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnValue:
+    with services().db.transaction() as session:
+        get_or_404(session, Job, job_id)
+        names = session.scalars(
+            select(JobStash.name)
+            .where(JobStash.job_id == job_id, JobStash.trigger_datetime == trigger_datetime)
+            .order_by(JobStash.name)
+        )
+        return jsonify(list(names))
+
+
+@bp.put("/int-api/jobs/<id:job_id>/stash/<dt:trigger_datetime>/<key>")
+def put_job(job_id: uuid.UUID, trigger_datetime: datetime, key: str) -> ResponseReturnValue:
+    _job_grant(job_id, trigger_datetime)
+    row = {"job_id": job_id, "trigger_datetime": trigger_datetime, "name": _key(key)}
+    return _put(JobStash, row, ["job_id", "trigger_datetime", "name"])
+
+
+@bp.get("/int-api/jobs/<id:job_id>/stash/<dt:trigger_datetime>/<key>")
+def read_job(job_id: uuid.UUID, trigger_datetime: datetime, key: str) -> ResponseReturnValue:
+    _job_grant(job_id, trigger_datetime)
+    with services().db.transaction() as session:
+        return _value(
+            session.scalar(select(JobStash.data).where(*_job_key(job_id, trigger_datetime, key)))
+        )
+
+
+@bp.delete("/int-api/jobs/<id:job_id>/stash/<dt:trigger_datetime>/<key>")
+def delete_job(job_id: uuid.UUID, trigger_datetime: datetime, key: str) -> ResponseReturnValue:
+    with services().db.transaction() as session:
+        get_or_404(session, Job, job_id)
+        session.execute(delete(JobStash).where(*_job_key(job_id, trigger_datetime, key)))
+    return "", 204

@@ -1,0 +1,1 @@
+"""Messages between the API, the schedulers and the workers."""

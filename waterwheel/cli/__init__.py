@@ -1,0 +1,19 @@
+"""The ``waterwheel`` command."""
+
+from __future__ import annotations
+
+import click
+
+from waterwheel.cli import db, jobs, serve
+
+
+@click.group()
+@click.version_option(package_name="waterwheel")
+def main() -> None:
+    """Waterwheel: a workflow scheduler of containerised tasks."""
+
+
+main.add_command(db.db)
+main.add_command(jobs.jobs)
+for command in serve.commands:
+    main.add_command(command)

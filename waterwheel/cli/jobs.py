@@ -1,0 +1,86 @@
+"""``waterwheel jobs validate`` and ``jobs deploy``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import requests
+
+from waterwheel import documents
+from waterwheel.config import Settings
+
+FILES = click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+
+
+@click.group()
+def jobs() -> None:
+    """Job documents."""
+
+
+def _load_all(files: tuple[Path, ...]) -> tuple[list[documents.Document], dict[Path, str]]:
+    loaded, failures = [], {}
+    for path in files:
+        try:
+            loaded.append(documents.load(path))
+        except (documents.DocumentError, OSError) as exc:
+            failures[path] = str(exc)
+    failures.update(documents.check_references(loaded))
+    return loaded, failures
+
+
+def _finish(failures: dict[Path, str], verb: str) -> None:
+    if failures:
+        click.echo(f"{len(failures)} document(s) failed to {verb}:", err=True)
+        for path, reason in failures.items():
+            click.echo(f"  {path}: {reason}", err=True)
+        sys.exit(1)
+
+
+@jobs.command()
+@FILES
+def validate(files: tuple[Path, ...]) -> None:
+    """Check job and project documents offline, with the API's messages."""
+    loaded, failures = _load_all(files)
+    for doc in loaded:
+        if doc.path not in failures:
+            click.echo(f"{doc.path}: ok ({doc.kind} {doc.name})")
+    _finish(failures, "validate")
+
+
+@jobs.command()
+@FILES
+@click.option("--server", help="API base URL [default: WATERWHEEL_SERVER_ADDR]")
+def deploy(files: tuple[Path, ...], server: str | None) -> None:
+    """Post projects and jobs to a server, upstream jobs first."""
+    base = (server or Settings.from_env().server_addr).rstrip("/")
+    loaded, failures = _load_all(files)
+    for doc in documents.deploy_order([d for d in loaded if d.path not in failures]):
+        url = f"{base}/api/{'projects' if doc.kind == 'project' else 'jobs'}"
+        try:
+            response = requests.put(
+                url,
+                data=doc.body,
+                headers={"Content-Type": documents.content_type(doc.path)},
+                timeout=30,
+            )
+        except requests.RequestException as exc:
+            failures[doc.path] = f"cannot reach {base}: {exc}"
+            click.echo(f"{doc.path}: failed, cannot reach the server")
+            continue
+        if response.ok:
+            click.echo(f"{doc.path}: deployed {doc.kind} {doc.name}")
+        else:
+            failures[doc.path] = f"{response.status_code} {_error(response)}"
+            click.echo(f"{doc.path}: failed ({response.status_code})")
+    _finish(failures, "deploy")
+
+
+def _error(response: requests.Response) -> str:
+    try:
+        return response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return response.text.strip()

@@ -1,0 +1,5 @@
+"""The database: models, engine and sessions, and migrations."""
+
+from waterwheel.db.engine import Database
+
+__all__ = ["Database"]
