@@ -41,7 +41,9 @@ def service_missing(what: str, start: str) -> None:
 
 
 def _fresh_postgres() -> Database:
-    url = sa.engine.make_url(PG_URL)
+    # One database per test process, so parallel runs never drop each other's.
+    base = sa.engine.make_url(PG_URL)
+    url = base.set(database=f"{base.database}_{os.getpid()}")
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -56,12 +58,21 @@ def _fresh_postgres() -> Database:
     return Database(url.render_as_string(hide_password=False))
 
 
+def _drop_postgres(url: sa.URL) -> None:
+    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Database]]:
     made: dict[str, Database] = {}
     yield made
     for db in made.values():
         db.dispose()
+    if "postgresql" in made:
+        _drop_postgres(made["postgresql"].engine.url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

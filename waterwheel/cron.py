@@ -155,14 +155,15 @@ def _croniter_field(values: tuple[int, ...] | None) -> str:
 
 
 def _translate(fields: list[str]) -> tuple[str, bool, tuple[int, ...] | None]:
-    """Map split fields to (croniter expression, seconds first; day_or; allowed years)."""
+    """Return croniter's seconds-first expression, its day_or flag and the allowed years."""
     if len(fields) == 5:
         minute, hour, dom, month, dow = fields
         weekdays = _UNIX_DAY_OF_WEEK.expand(dow)
         if weekdays is not None:
             weekdays = tuple(sorted({day % 7 for day in weekdays}))  # 7 is Sunday too
         seconds: tuple[int, ...] | None = (0,)
-        day_or, years = True, None
+        day_or = True
+        years: tuple[int, ...] | None = None
     elif len(fields) in (6, 7):
         second, minute, hour, dom, month, dow, *year = fields
         weekdays = _DAY_OF_WEEK.expand(dow)
@@ -220,9 +221,8 @@ class CronSchedule:
                 second_at_beginning=True,
             )
             return iterator.get_next()
-        except CroniterBadDateError:  # never matches (e.g. 30 February) within 50 years
-            return None
-        except OverflowError:  # past datetime.max
+        except (CroniterBadDateError, OverflowError):
+            # No match within croniter's 50-year search (30 February), or past year 9999.
             return None
 
     def next_after(self, t: datetime) -> datetime | None:

@@ -129,9 +129,7 @@ def parse_job(data: Any) -> JobSpec:
     validate(data, JOB_SCHEMA)
     project, name = data["project"], data["name"]
     triggers = [_parse_trigger(raw, f"triggers[{i}]") for i, raw in enumerate(data["triggers"])]
-    tasks = [
-        _parse_task(raw, f"tasks[{i}]", project, name) for i, raw in enumerate(data["tasks"])
-    ]
+    tasks = [_parse_task(raw, f"tasks[{i}]", project, name) for i, raw in enumerate(data["tasks"])]
     _check_unique_names([trigger.name for trigger in triggers], "triggers", "trigger")
     _check_unique_names([task.name for task in tasks], "tasks", "task")
     uuid = _checked(UUID, data["uuid"], "uuid")
@@ -168,7 +166,7 @@ def _parse_trigger(raw: dict[str, Any], field: str) -> TriggerSpec:
         raise DocumentError("Multiple schedule - cannot specify both cron and period", field)
     if period is None and cron is None:
         raise DocumentError("No schedule - either period or cron must be provided", field)
-    _optional(CronSchedule, cron, f"{field}.cron")
+    _optional(CronSchedule, cron, f"{field}.cron")  # validation only: the text is stored
     offset = _optional(partial(to_seconds, signed=True), raw.get("offset"), f"{field}.offset")
     return TriggerSpec(
         name=raw["name"],
