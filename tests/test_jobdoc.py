@@ -530,10 +530,11 @@ def test_raw_definition_order_and_normalisation():
         '"description":"café","paused":null,"triggers":[{"name":"daily",'
         '"start":"2025-01-01T00:00:00.500000Z","end":null,"period":"1d","cron":null,'
         '"offset":"-3m","catchup":null}],"tasks":[{"name":"step0","docker":{"image":"bash",'
-        '"args":[],"env":["A=1"]},"depends":["trigger/daily"],"depends_failure":null,'
-        '"threshold":null,"retry":{"max_attempts":2,"delay":"2m"},"timeout":null},'
+        '"args":[],"env":["A=1"],"command":null},"depends":["trigger/daily"],'
+        '"depends_failure":null,"threshold":null,"retry":{"max_attempts":2,"delay":"2m",'
+        '"backoff":null,"max_delay":null},"timeout":null,"queue":null},'
         '{"name":"noop","docker":null,"depends":null,"depends_failure":null,"threshold":null,'
-        '"retry":null,"timeout":null}]}'
+        '"retry":null,"timeout":null,"queue":null}]}'
     )
 
 

@@ -25,6 +25,8 @@ def task_definition(session: Session, task_id: uuid.UUID) -> dict[str, Any]:
         "image": task.image,
         "args": task.args or [],
         "env": task.env,
+        "command": task.command,
+        "queue": task.queue,
         "paused": job.paused,
         "active": task.active,
         "timeout": {"secs": task.timeout_secs, "nanos": 0} if task.timeout_secs else None,

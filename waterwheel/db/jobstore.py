@@ -121,10 +121,14 @@ def _apply_task(row: Task, spec: TaskSpec) -> None:
     row.threshold = spec.threshold
     row.retry_max_attempts = spec.retry.max_attempts if spec.retry else None
     row.retry_delay_secs = spec.retry.delay if spec.retry else None
+    row.retry_backoff = spec.retry.backoff if spec.retry else "fixed"
+    row.retry_max_delay_secs = spec.retry.max_delay if spec.retry else None
+    row.queue = spec.queue
     row.timeout_secs = spec.timeout
     row.image = spec.docker.image if spec.docker else None
     row.args = list(spec.docker.args) if spec.docker else []
     row.env = list(spec.docker.env) if spec.docker and spec.docker.env is not None else None
+    row.command = list(spec.docker.command) if spec.docker and spec.docker.command else None
 
 
 def _rebuild_edges(

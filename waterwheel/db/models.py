@@ -98,10 +98,14 @@ class Task(Base):
     threshold: Mapped[int] = mapped_column(Integer, default=1)
     retry_max_attempts: Mapped[int | None] = mapped_column(Integer)
     retry_delay_secs: Mapped[int | None] = mapped_column(BigInteger)
+    retry_backoff: Mapped[str] = mapped_column(String(16), default="fixed")
+    retry_max_delay_secs: Mapped[int | None] = mapped_column(BigInteger)
     timeout_secs: Mapped[int | None] = mapped_column(BigInteger)
     image: Mapped[str | None] = mapped_column(String(1024))
     args: Mapped[list[str]] = mapped_column(JSON, default=list)
     env: Mapped[list[str] | None] = mapped_column(JSON)
+    command: Mapped[list[str] | None] = mapped_column(JSON)
+    queue: Mapped[str] = mapped_column(String(200), default="default")
 
 
 class TriggerEdge(Base):
@@ -157,6 +161,10 @@ class TaskRun(Base):
     state: Mapped[str] = mapped_column(String(16))
     priority: Mapped[str] = mapped_column(String(16), default="normal")
     attempt: Mapped[int] = mapped_column(Integer, default=1)
+    # False until the task request is on the broker: a crash between commit and
+    # publish leaves it False, and the scheduler publishes it again.
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    message: Mapped[str | None] = mapped_column(Text)  # why it failed or errored
 
 
 class Retry(Base):

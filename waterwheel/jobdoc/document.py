@@ -44,9 +44,18 @@ T = TypeVar("T")
 # Key order of the stored definition (the original's field order).
 _JOB_KEYS = ("uuid", "project", "name", "description", "paused", "triggers", "tasks")
 _TRIGGER_KEYS = ("name", "start", "end", "period", "cron", "offset", "catchup")
-_TASK_KEYS = ("name", "docker", "depends", "depends_failure", "threshold", "retry", "timeout")
-_DOCKER_KEYS = ("image", "args", "env")
-_RETRY_KEYS = ("max_attempts", "delay")
+_TASK_KEYS = (
+    "name",
+    "docker",
+    "depends",
+    "depends_failure",
+    "threshold",
+    "retry",
+    "timeout",
+    "queue",
+)
+_DOCKER_KEYS = ("image", "args", "env", "command")
+_RETRY_KEYS = ("max_attempts", "delay", "backoff", "max_delay")
 
 
 @dataclass
@@ -68,6 +77,8 @@ class RetrySpec:
 
     max_attempts: int
     delay: int | None
+    backoff: str = "fixed"  # or "exponential": the delay doubles after each attempt
+    max_delay: int | None = None
 
 
 @dataclass
@@ -75,6 +86,7 @@ class DockerSpec:
     image: str
     args: list[str]
     env: list[str] | None
+    command: list[str] | None = None  # replaces the image's entrypoint
 
 
 @dataclass
@@ -88,6 +100,7 @@ class TaskSpec:
     threshold: int
     retry: RetrySpec | None
     timeout: int | None
+    queue: str = "default"  # the worker queue it is routed to
 
 
 @dataclass
@@ -203,6 +216,7 @@ def _parse_task(raw: dict[str, Any], field: str, project: str, job: str) -> Task
         threshold=(len(depends) or 1) if threshold is None else threshold,
         retry=_parse_retry(raw.get("retry"), f"{field}.retry"),
         timeout=_optional(partial(to_seconds, minimum=1), raw.get("timeout"), f"{field}.timeout"),
+        queue=raw.get("queue") or "default",
     )
 
 
@@ -230,14 +244,20 @@ def _parse_docker(raw: dict[str, Any] | None, field: str) -> DockerSpec | None:
         name, equals, _ = entry.partition("=")
         if not (name and equals):
             raise DocumentError(f"expected NAME=VALUE, got '{entry}'", f"{field}.env[{i}]")
-    return DockerSpec(image=raw["image"], args=raw["args"], env=env)
+    return DockerSpec(image=raw["image"], args=raw["args"], env=env, command=raw.get("command"))
 
 
 def _parse_retry(raw: dict[str, Any] | None, field: str) -> RetrySpec | None:
     if raw is None:
         return None
     delay = _optional(to_seconds, raw.get("delay"), f"{field}.delay")
-    return RetrySpec(max_attempts=raw["max_attempts"], delay=delay)
+    max_delay = _optional(to_seconds, raw.get("max_delay"), f"{field}.max_delay")
+    return RetrySpec(
+        max_attempts=raw["max_attempts"],
+        delay=delay,
+        backoff=raw.get("backoff") or "fixed",
+        max_delay=max_delay,
+    )
 
 
 def _check_unique_names(names: list[str], field: str, kind: str) -> None:
