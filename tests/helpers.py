@@ -120,8 +120,11 @@ def job_doc(
         triggers = [{"name": "daily", "start": "2025-01-01T00:00:00Z", "period": "1d"}]
     if tasks is None:
         tasks = [
-            {"name": "a", "docker": {"image": "bash", "args": ["-c", "true"]},
-             "depends": ["trigger/daily"]},
+            {
+                "name": "a",
+                "docker": {"image": "bash", "args": ["-c", "true"]},
+                "depends": ["trigger/daily"],
+            },
             {"name": "b", "depends": ["task/a"]},
         ]
     return {

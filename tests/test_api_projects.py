@@ -142,14 +142,15 @@ def _config(client, settings, project_id):
 
 
 def test_update_keeps_config_when_absent_or_null(client, settings):
-    made = create_project(client, "configured", config={"kubernetes_job_ttl_seconds_after_finished": 5})
+    config = {"kubernetes_job_ttl_seconds_after_finished": 5}
+    made = create_project(client, "configured", config=config)
     project_id = made["uuid"]
 
     response = client.put(
         "/api/projects", json={"uuid": project_id, "name": "renamed", "description": "changed"}
     )
     assert response.status_code == 201
-    assert _config(client, settings, project_id) == {"kubernetes_job_ttl_seconds_after_finished": 5}
+    assert _config(client, settings, project_id) == config
     fetched = client.get(f"/api/projects/{project_id}").get_json()
     assert (fetched["name"], fetched["description"]) == ("renamed", "changed")
 
@@ -158,7 +159,7 @@ def test_update_keeps_config_when_absent_or_null(client, settings):
         json={"uuid": project_id, "name": "renamed", "description": "again", "config": None},
     )
     assert response.status_code == 201
-    assert _config(client, settings, project_id) == {"kubernetes_job_ttl_seconds_after_finished": 5}
+    assert _config(client, settings, project_id) == config
 
 
 def test_update_with_config_replaces_it(client, settings):

@@ -9,12 +9,15 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from waterwheel.api import services
-from waterwheel.api.errors import ApiError
+from waterwheel.api.errors import ApiError, bad_request, not_found
 from waterwheel.api.lookups import get_or_404
-from waterwheel.api.request import bearer_token
+from waterwheel.api.request import bearer_token, json_object
 from waterwheel.api.taskdef import task_definition
 from waterwheel.auth.tokens import InvalidToken
-from waterwheel.db.models import Project
+from waterwheel.db.models import Job, Project, Task, TaskRun
+from waterwheel.scheduler.runs import set_token_state
+from waterwheel.states import State
+from waterwheel.timeutil import utcnow
 
 bp = Blueprint("internal", __name__, url_prefix="/int-api")
 
@@ -41,3 +44,39 @@ def project_config(project_id: uuid.UUID) -> ResponseReturnValue:
     with services().db.transaction() as session:
         project = get_or_404(session, Project, project_id)
         return jsonify(project.config if project.config is not None else {})
+
+
+@bp.post("/task_runs/<id:task_run_id>/start")
+def start_run(task_run_id: uuid.UUID) -> ResponseReturnValue:
+    """A worker claims a queued run before running it: exactly one claim wins,
+    so a redelivered or republished task request never runs the task twice.
+    A run of a paused job (or a task since removed) is cancelled instead."""
+    _require_config_token(task_run_id)
+    try:
+        worker_id = uuid.UUID(str(json_object()["worker_id"]))
+    except (KeyError, ValueError) as exc:
+        raise bad_request(f"worker_id: expected a UUID ({exc})") from None
+    now = utcnow()
+    with services().db.transaction() as session:
+        run = session.get(TaskRun, task_run_id, with_for_update=True)
+        if run is None:
+            raise not_found("task run")
+        if run.state != State.ACTIVE:
+            raise ApiError(409, f"task run is {run.state}, not queued")
+        task = session.get(Task, run.task_id)
+        job = session.get(Job, task.job_id)
+        run.worker_id = worker_id
+        run.updated_datetime = now
+        cancelled = "job paused" if job.paused else None if task.active else "task removed"
+        # The cancellation commits with the transaction; the 409 is raised after.
+        if cancelled:
+            run.state = State.CANCELLED
+            run.finish_datetime = now
+            run.message = cancelled
+        else:
+            run.state = State.RUNNING
+            run.started_datetime = now
+        set_token_state(session, run, run.state)
+    if cancelled:
+        raise ApiError(409, f"task run cancelled: {cancelled}")
+    return jsonify({"state": State.RUNNING})

@@ -219,3 +219,17 @@ class JobStash(Base):
     trigger_datetime: Mapped[datetime] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(255), primary_key=True)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TaskLog(Base):
+    """A run's output where there is no Redis (the embedded setup): one row per
+    line, then an end marker row (``line`` null, ``outcome`` and
+    ``ended_datetime`` set) from which the log's retention is counted."""
+
+    __tablename__ = "task_log"
+
+    task_run_id: Mapped[uuid.UUID] = mapped_column(_cascade("task_run.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    line: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    ended_datetime: Mapped[datetime | None] = mapped_column(index=True)

@@ -1,0 +1,158 @@
+"""The worker's side of logs: ship a run's output lines as they come.
+
+Lines are batched and sent from one background thread (so they keep their
+order) at least every ``FLUSH_INTERVAL``, so a browser following the log sees
+them live. With Redis configured they go straight into the run's stream;
+otherwise they are POSTed to the API, since the worker never opens the
+database. A failed send is retried on the next flush rather than losing lines,
+up to a bound past which the oldest are dropped.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+import uuid
+from abc import ABC, abstractmethod
+
+import requests
+
+from waterwheel.auth.tokens import TokenKeys
+from waterwheel.config import Settings
+from waterwheel.logs.redis_store import RedisLogStore
+
+log = logging.getLogger(__name__)
+
+FLUSH_INTERVAL = 0.5  # seconds a line may wait before it is sent
+BATCH = 1000  # lines per send
+MAX_BUFFERED = 100_000  # unsent lines kept while the sink is unreachable
+CLOSE_ATTEMPTS = 5  # sends tried on close before the rest is given up
+HTTP_TIMEOUT = 10  # seconds
+
+
+class LogWriter(ABC):
+    """Collects lines from ``write`` and ships them; ``close`` sends the rest
+    and the end marker, and returns once they are sent (or given up)."""
+
+    def __init__(self, task_run_id: uuid.UUID) -> None:
+        self.task_run_id = task_run_id
+        self._lines: list[str] = []
+        self._outcome: str | None = None
+        self._ready = threading.Condition()
+        self._thread = threading.Thread(
+            target=self._run, name=f"log-writer-{task_run_id}", daemon=True
+        )
+        self._thread.start()
+
+    def write(self, line: str) -> None:
+        with self._ready:
+            if self._outcome is not None:
+                raise RuntimeError("the log writer is closed")
+            self._lines.append(line)
+            if len(self._lines) >= BATCH:
+                self._ready.notify()
+
+    def close(self, outcome: str) -> None:
+        with self._ready:
+            self._outcome = outcome
+            self._ready.notify()
+        self._thread.join()
+
+    @abstractmethod
+    def _send(self, lines: list[str], end: str | None) -> None:
+        """Deliver one batch, or raise."""
+
+    def _run(self) -> None:
+        pending: list[str] = []
+        failures = 0
+        while True:
+            with self._ready:
+                if self._outcome is None and len(self._lines) < BATCH:
+                    self._ready.wait(FLUSH_INTERVAL)
+                pending += self._lines
+                self._lines = []
+                end = self._outcome
+            if len(pending) > MAX_BUFFERED:
+                log.warning("log of task run %s: dropped %d unsent lines",
+                            self.task_run_id, len(pending) - MAX_BUFFERED)
+                del pending[: len(pending) - MAX_BUFFERED]
+            try:
+                self._flush(pending, end)
+                if end is not None:
+                    return
+                failures = 0
+            except Exception as exc:
+                failures += 1
+                log.warning("log of task run %s: send failed (%s); retrying", self.task_run_id, exc)
+                if end is not None and failures >= CLOSE_ATTEMPTS:
+                    log.error("log of task run %s: giving up %d lines and its end marker",
+                              self.task_run_id, len(pending))
+                    return
+                if end is not None:
+                    threading.Event().wait(FLUSH_INTERVAL)
+
+    def _flush(self, pending: list[str], end: str | None) -> None:
+        """Send ``pending`` in batches, removing each once delivered, so a
+        failure part way never sends a line twice; the end marker goes last."""
+        while pending or end is not None:
+            batch = pending[:BATCH]
+            last = len(pending) <= BATCH
+            self._send(batch, end if last else None)
+            del pending[: len(batch)]
+            if last:
+                return
+
+
+class RedisLogWriter(LogWriter):
+    def __init__(self, store: RedisLogStore, task_run_id: uuid.UUID) -> None:
+        self._store = store
+        super().__init__(task_run_id)
+
+    def _send(self, lines: list[str], end: str | None) -> None:
+        self._store.append(self.task_run_id, lines, end)
+
+
+class ApiLogWriter(LogWriter):
+    """POSTs batches to ``/int-api/task_runs/<id>/logs`` with a config token
+    for the run, signed afresh per request since a run can outlast one."""
+
+    def __init__(
+        self,
+        server_addr: str,
+        task_run_id: uuid.UUID,
+        keys: TokenKeys,
+        http_session: requests.Session,
+    ) -> None:
+        self._url = f"{server_addr.rstrip('/')}/int-api/task_runs/{task_run_id}/logs"
+        self._keys = keys
+        self._http = http_session
+        super().__init__(task_run_id)
+
+    def _send(self, lines: list[str], end: str | None) -> None:
+        token = self._keys.config_token(self.task_run_id)
+        response = self._http.post(
+            self._url,
+            json={"lines": lines, "end": end},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=HTTP_TIMEOUT,
+        )
+        response.raise_for_status()
+
+
+@functools.cache
+def _redis_store(url: str, retention: int) -> RedisLogStore:
+    """One store, hence one connection pool, per worker process."""
+    return RedisLogStore.from_url(url, retention=retention)
+
+
+def log_writer(
+    settings: Settings,
+    task_run_id: uuid.UUID,
+    keys: TokenKeys,
+    http_session: requests.Session,
+) -> LogWriter:
+    """A started writer for one run: Redis when configured, else the API."""
+    if settings.redis_url:
+        return RedisLogWriter(_redis_store(settings.redis_url, settings.log_retention), task_run_id)
+    return ApiLogWriter(settings.server_addr, task_run_id, keys, http_session)

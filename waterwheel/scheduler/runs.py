@@ -1,0 +1,211 @@
+"""Tokens and task runs: the Petri net's moves, each inside the caller's
+transaction.
+
+``add_tokens`` puts tokens on places; ``claim`` fires every place that holds
+its threshold with an atomic decrement (two schedulers racing on one token
+cannot both win), creating one task run per win. The runs are published after
+the transaction commits (``Execution``), and ``TaskRun.published`` records that
+they were, so a crash in between is repaired by publishing again.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from waterwheel.broker.messages import TaskRequest
+from waterwheel.db.models import Job, Task, TaskRun, Token
+from waterwheel.states import State
+from waterwheel.timeutil import utcnow
+
+TokenKey = tuple[uuid.UUID, datetime]
+
+# Keeps IN lists and parameter counts inside every backend's limits.
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Execution:
+    """A task run committed as queued, to be published to its worker queue."""
+
+    request: TaskRequest
+    queue: str
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def add_tokens(session: Session, keys: Iterable[TokenKey]) -> list[TokenKey]:
+    """Add one token per key (a key given twice adds two); returns the distinct keys."""
+    counts = Counter(keys)
+    if not counts:
+        return []
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    rows = [
+        {"task_id": task_id, "trigger_datetime": at, "count": n, "state": State.WAITING}
+        for (task_id, at), n in sorted(counts.items())  # one lock order for all schedulers
+    ]
+    for chunk in _chunks(rows):
+        statement = dialect.insert(Token)
+        statement = statement.on_conflict_do_update(
+            index_elements=["task_id", "trigger_datetime"],
+            set_={"count": Token.count + statement.excluded["count"]},
+        )
+        session.execute(statement, chunk)
+    return list(counts)
+
+
+def new_run(
+    session: Session,
+    task: Task,
+    trigger_datetime: datetime,
+    priority: str,
+    attempt: int,
+) -> Execution:
+    """Queue one attempt of a task: the run row now, the message after commit."""
+    run = TaskRun(
+        id=uuid.uuid4(),
+        task_id=task.id,
+        trigger_datetime=trigger_datetime,
+        queued_datetime=utcnow(),
+        state=State.ACTIVE,
+        priority=priority,
+        attempt=attempt,
+        published=False,
+    )
+    session.add(run)
+    session.execute(
+        update(Token)
+        .where(Token.task_id == task.id, Token.trigger_datetime == trigger_datetime)
+        .values(state=State.ACTIVE)
+    )
+    return _execution(run, task.queue)
+
+
+def _execution(run: TaskRun, queue: str) -> Execution:
+    request = TaskRequest(
+        task_run_id=run.id,
+        task_id=run.task_id,
+        trigger_datetime=run.trigger_datetime,
+        priority=run.priority,
+        attempt=run.attempt,
+    )
+    return Execution(request, queue)
+
+
+def claim(session: Session, keys: Iterable[TokenKey], priority: str) -> list[Execution]:
+    """Run every given token that holds its task's threshold, in a job not paused.
+
+    Each claim takes ``threshold`` tokens in one conditional UPDATE, so surplus
+    tokens (an OR join fed twice) fire again, and a concurrent claimer that
+    loses simply finds the count too low.
+    """
+    pending = sorted(set(keys))
+    executions: list[Execution] = []
+    tasks: dict[uuid.UUID, Task] = {}
+    while pending:
+        won: list[TokenKey] = []
+        for chunk in _chunks(pending):
+            won.extend(_claim_once(session, chunk))
+        if not won:
+            break
+        missing = {task_id for task_id, _ in won} - tasks.keys()
+        if missing:
+            tasks.update(
+                (t.id, t) for t in session.scalars(select(Task).where(Task.id.in_(missing)))
+            )
+        for task_id, at in sorted(won):
+            executions.append(new_run(session, tasks[task_id], at, priority, attempt=1))
+        pending = sorted(set(won))  # a place may hold enough for another run
+    return executions
+
+
+def _claim_once(session: Session, keys: list[TokenKey]) -> list[TokenKey]:
+    runnable = (
+        select(Task.id)
+        .join(Job, Job.id == Task.job_id)
+        .where(Task.active.is_(True), Job.paused.is_(False))
+    )
+    threshold = select(Task.threshold).where(Task.id == Token.task_id).scalar_subquery()
+    statement = (
+        update(Token)
+        .where(
+            tuple_(Token.task_id, Token.trigger_datetime).in_(keys),
+            Token.task_id.in_(runnable),
+            Token.count >= threshold,
+        )
+        .values(count=Token.count - threshold, state=State.ACTIVE)
+        .returning(Token.task_id, Token.trigger_datetime)
+        .execution_options(synchronize_session=False)
+    )
+    return [(task_id, at) for task_id, at in session.execute(statement)]
+
+
+def runnable_tokens(session: Session, job_id: uuid.UUID) -> list[TokenKey]:
+    """The job's tokens holding their threshold (charged while it was paused)."""
+    rows = session.execute(
+        select(Token.task_id, Token.trigger_datetime)
+        .join(Task, Task.id == Token.task_id)
+        .where(Task.job_id == job_id, Token.count >= Task.threshold)
+    )
+    return [(task_id, at) for task_id, at in rows]
+
+
+def is_latest_run(session: Session, run: TaskRun) -> bool:
+    """Whether no later run exists for the run's token: only the latest run
+    speaks for the token's state (a late message from an old run must not)."""
+    newer = session.scalar(
+        select(TaskRun.id)
+        .where(
+            TaskRun.task_id == run.task_id,
+            TaskRun.trigger_datetime == run.trigger_datetime,
+            TaskRun.queued_datetime > run.queued_datetime,
+        )
+        .limit(1)
+    )
+    return newer is None
+
+
+def set_token_state(session: Session, run: TaskRun, state: str) -> None:
+    if is_latest_run(session, run):
+        session.execute(
+            update(Token)
+            .where(Token.task_id == run.task_id, Token.trigger_datetime == run.trigger_datetime)
+            .values(state=state)
+        )
+
+
+def mark_published(session: Session, executions: list[Execution]) -> None:
+    ids = [e.request.task_run_id for e in executions]
+    for chunk in _chunks(ids):
+        session.execute(
+            update(TaskRun)
+            .where(TaskRun.id.in_(chunk))
+            .values(published=True)
+            .execution_options(synchronize_session=False)
+        )
+
+
+def unpublished(session: Session, older_than: datetime, limit: int = 1000) -> list[Execution]:
+    """Runs committed as queued whose message may never have reached the broker."""
+    rows = session.execute(
+        select(TaskRun, Task.queue)
+        .join(Task, Task.id == TaskRun.task_id)
+        .where(
+            TaskRun.state == State.ACTIVE,
+            TaskRun.published.is_(False),
+            TaskRun.queued_datetime < older_than,
+        )
+        .order_by(TaskRun.queued_datetime)
+        .limit(limit)
+    ).all()
+    return [_execution(run, queue) for run, queue in rows]

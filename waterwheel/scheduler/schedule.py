@@ -1,0 +1,73 @@
+"""When a trigger fires: its trigger times, pure arithmetic on a trigger row.
+
+A trigger time ``t`` is a logical time; it fires at the wall-clock moment
+``t + offset``. Times run from ``start`` (inclusive) to ``end`` (exclusive);
+after ``t`` comes ``t + period`` or the next cron time after ``t``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from waterwheel.cron import CronSchedule
+
+
+@lru_cache(maxsize=1024)
+def _cron(expression: str) -> CronSchedule:
+    return CronSchedule(expression)
+
+
+@dataclass(frozen=True)
+class TriggerTimes:
+    start: datetime
+    end: datetime | None
+    period: int | None  # seconds
+    cron: str | None
+    offset: int = 0  # seconds
+
+    def after(self, t: datetime) -> datetime | None:
+        """The trigger time following ``t``, or None when the trigger has ended."""
+        if self.period is not None:
+            following = t + timedelta(seconds=self.period)
+        else:
+            following = _cron(self.cron or "").next_after(t)
+        if following is None or (self.end is not None and following >= self.end):
+            return None
+        return following
+
+    def first(self) -> datetime | None:
+        if self.end is not None and self.start >= self.end:
+            return None
+        return self.start
+
+    def next_time(self, latest: datetime | None) -> datetime | None:
+        """The first trigger time not fired yet, given the latest one fired."""
+        return self.first() if latest is None else self.after(latest)
+
+    def fires_at(self, t: datetime) -> datetime:
+        """The wall-clock moment trigger time ``t`` is due."""
+        return t + timedelta(seconds=self.offset)
+
+    def due(self, latest: datetime | None, now: datetime, limit: int) -> list[datetime]:
+        """Up to ``limit`` unfired trigger times whose moment has come by ``now``.
+
+        The offset counts (the original compared the logical time with now).
+        """
+        times: list[datetime] = []
+        t = self.next_time(latest)
+        while t is not None and self.fires_at(t) <= now and len(times) < limit:
+            times.append(t)
+            t = self.after(t)
+        return times
+
+    def before(self, earliest: datetime, limit: int) -> list[datetime]:
+        """Up to ``limit`` trigger times from ``start`` up to ``earliest`` (exclusive):
+        the back-fill owed when ``start`` was moved earlier."""
+        times: list[datetime] = []
+        t = self.first()
+        while t is not None and t < earliest and len(times) < limit:
+            times.append(t)
+            t = self.after(t)
+        return times

@@ -1,0 +1,243 @@
+"""Firing triggers: the trigger times that are due become tokens.
+
+A scheduler keeps the triggers it owns in memory with the latest time each has
+fired. Firing moves ``latest_trigger_datetime`` forward with compare-and-set in
+the same transaction that adds the tokens, so a trigger time fires once even
+when two schedulers both believe they own the trigger for a moment.
+
+Catch-up (when a trigger is first seen, changed, or its job unpaused) follows
+the trigger's mode: ``earliest`` runs missed times oldest first, ``latest``
+newest first, ``random`` shuffled, all at back-fill priority; ``none`` skips
+them (the bookmark moves past them without tokens). Times that come due while
+a scheduler watches fire at normal priority.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from waterwheel.db import Database
+from waterwheel.db.models import Job, Task, Trigger, TriggerEdge
+from waterwheel.scheduler.runs import Execution, add_tokens, claim
+from waterwheel.scheduler.schedule import TriggerTimes
+from waterwheel.states import Priority
+from waterwheel.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# Trigger times fired per transaction: bounds a long catch-up's transactions.
+BATCH = 1000
+
+
+@dataclass
+class OwnedTrigger:
+    id: uuid.UUID
+    times: TriggerTimes
+    catchup: str
+    latest: datetime | None
+    earliest: datetime | None
+    fresh: bool = True  # not caught up yet
+    signature: tuple = field(default=())
+
+    def next_moment(self) -> datetime | None:
+        t = self.times.next_time(self.latest)
+        return None if t is None else self.times.fires_at(t)
+
+
+def _owned_from_row(row: Trigger) -> OwnedTrigger:
+    times = TriggerTimes(
+        start=row.start_datetime,
+        end=row.end_datetime,
+        period=row.period,
+        cron=row.cron,
+        offset=row.trigger_offset or 0,
+    )
+    return OwnedTrigger(
+        id=row.id,
+        times=times,
+        catchup=row.catchup,
+        latest=row.latest_trigger_datetime,
+        earliest=row.earliest_trigger_datetime,
+        signature=(times, row.catchup, row.latest_trigger_datetime),
+    )
+
+
+def load_triggers(session: Session) -> list[OwnedTrigger]:
+    rows = session.scalars(
+        select(Trigger).join(Job, Job.id == Trigger.job_id).where(Job.paused.is_(False))
+    )
+    return [_owned_from_row(row) for row in rows]
+
+
+def fire(
+    session: Session,
+    trigger: OwnedTrigger,
+    times: list[datetime],
+    priority: str,
+    with_tokens: bool = True,
+) -> list[Execution] | None:
+    """Fire ``times`` (ascending) of ``trigger``; None when the compare-and-set
+    lost: another scheduler fired them, or the trigger changed or went."""
+    newest, oldest = times[-1], times[0]
+    moved = session.execute(
+        update(Trigger)
+        .where(
+            Trigger.id == trigger.id,
+            Trigger.latest_trigger_datetime.is_not_distinct_from(trigger.latest),
+        )
+        .values(
+            latest_trigger_datetime=newest,
+            earliest_trigger_datetime=func.coalesce(
+                func.min(Trigger.earliest_trigger_datetime, oldest)
+                if session.get_bind().dialect.name == "sqlite"
+                else func.least(Trigger.earliest_trigger_datetime, oldest),
+                oldest,
+            ),
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        return None
+    trigger.latest = newest
+    trigger.earliest = min(trigger.earliest or oldest, oldest)
+    return feed(session, trigger.id, times, priority) if with_tokens else []
+
+
+def feed(
+    session: Session, trigger_id: uuid.UUID, times: list[datetime], priority: str
+) -> list[Execution]:
+    """A token for each task the trigger feeds at each time, and the runs they start."""
+    edges = session.execute(
+        select(TriggerEdge.task_id, TriggerEdge.edge_offset)
+        .join(Task, Task.id == TriggerEdge.task_id)
+        .where(TriggerEdge.trigger_id == trigger_id, Task.active.is_(True))
+    ).all()
+    keys = [(task_id, t + timedelta(seconds=offset)) for t in times for task_id, offset in edges]
+    return claim(session, add_tokens(session, keys), priority)
+
+
+def order_catchup(executions: list[Execution], mode: str) -> list[Execution]:
+    """The order back-filled runs are queued in, which is the order they run."""
+
+    def key(e: Execution) -> datetime:
+        return e.request.trigger_datetime
+
+    if mode == "latest":
+        return sorted(executions, key=key, reverse=True)
+    if mode == "random":
+        shuffled = list(executions)
+        random.shuffle(shuffled)
+        return shuffled
+    return sorted(executions, key=key)
+
+
+class TriggerLoop:
+    """Fires the triggers this scheduler owns, as their times come."""
+
+    def __init__(
+        self,
+        db: Database,
+        owns: Callable[[uuid.UUID], bool],
+        dispatch: Callable[[list[Execution]], None],
+        on_queue_length: Callable[[int, uuid.UUID | None], None] = lambda n, t: None,
+    ) -> None:
+        self.db = db
+        self.owns = owns
+        self.dispatch = dispatch
+        self.on_queue_length = on_queue_length
+        self.triggers: dict[uuid.UUID, OwnedTrigger] = {}
+        self.wake = threading.Event()
+        self._reload = threading.Event()
+        self._reload.set()
+
+    def reload(self) -> None:
+        """Re-read the triggers (they changed, or ownership did) and wake up."""
+        self._reload.set()
+        self.wake.set()
+
+    def run(self, stop: threading.Event) -> None:
+        while not stop.is_set():
+            if self._reload.is_set():
+                self._reload.clear()
+                self._refresh()
+            waiting_for = self._fire_due()
+            self.wake.clear()
+            if waiting_for is None:
+                self.wake.wait(5.0)
+            else:
+                moment, _ = waiting_for
+                self.wake.wait(min(5.0, max(0.0, (moment - utcnow()).total_seconds())))
+            if stop.is_set():
+                break
+
+    def _refresh(self) -> None:
+        with self.db.transaction() as session:
+            rows = [t for t in load_triggers(session) if self.owns(t.id)]
+        fresh: dict[uuid.UUID, OwnedTrigger] = {}
+        for row in rows:
+            known = self.triggers.get(row.id)
+            # Unchanged triggers keep their state; new or changed ones catch up.
+            fresh[row.id] = known if known and known.signature == row.signature else row
+        self.triggers = fresh
+
+    def _fire_due(self) -> tuple[datetime, uuid.UUID] | None:
+        """Fire everything due; returns the next moment something is due."""
+        now = utcnow()
+        upcoming: tuple[datetime, uuid.UUID] | None = None
+        for trigger in list(self.triggers.values()):
+            try:
+                self._fire_trigger(trigger, now)
+            except Exception:
+                log.exception("firing trigger %s failed; will retry", trigger.id)
+                self._reload.set()
+                continue
+            moment = trigger.next_moment()
+            if moment is not None and (upcoming is None or moment < upcoming[0]):
+                upcoming = (moment, trigger.id)
+        self.on_queue_length(len(self.triggers), upcoming[1] if upcoming else None)
+        return upcoming
+
+    def _fire_trigger(self, trigger: OwnedTrigger, now: datetime) -> None:
+        catching_up = trigger.fresh
+        trigger.fresh = False
+        if catching_up and trigger.catchup != "none" and trigger.earliest is not None:
+            self._backfill_start(trigger)
+        while times := trigger.times.due(trigger.latest, now, BATCH):
+            skip = catching_up and trigger.catchup == "none"
+            priority = Priority.BACKFILL if catching_up else Priority.NORMAL
+            with self.db.transaction() as session:
+                executions = fire(session, trigger, times, priority, with_tokens=not skip)
+            if executions is None:
+                self._reload.set()  # someone else moved it: re-read before going on
+                self.triggers.pop(trigger.id, None)
+                return
+            self.dispatch(order_catchup(executions, trigger.catchup) if catching_up else executions)
+
+    def _backfill_start(self, trigger: OwnedTrigger) -> None:
+        """``start`` moved before the earliest fired time: fire the gap once."""
+        times = trigger.times.before(trigger.earliest, BATCH)
+        if not times:
+            return
+        with self.db.transaction() as session:
+            moved = session.execute(
+                update(Trigger)
+                .where(
+                    Trigger.id == trigger.id,
+                    Trigger.earliest_trigger_datetime == trigger.earliest,
+                )
+                .values(earliest_trigger_datetime=times[0])
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            executions = feed(session, trigger.id, times, Priority.BACKFILL) if moved else []
+        if moved:
+            trigger.earliest = times[0]
+            self.dispatch(order_catchup(executions, trigger.catchup))
