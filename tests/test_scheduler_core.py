@@ -1,0 +1,332 @@
+"""The scheduler's database moves, on SQLite and PostgreSQL: firing trigger
+times, token thresholds and claims, progress, retries and lost runs."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from waterwheel.broker.messages import Progress
+from waterwheel.db.jobstore import save_job
+from waterwheel.db.models import Job, Project, Retry, Task, TaskRun, Token, Trigger
+from waterwheel.jobdoc import parse_job
+from waterwheel.scheduler.maintenance import due_retries, requeue_lost, resume_job
+from waterwheel.scheduler.progress import apply_progress, retry_delay
+from waterwheel.scheduler.runs import add_tokens, claim
+from waterwheel.scheduler.triggers import OwnedTrigger, fire, load_triggers, order_catchup
+from waterwheel.states import State
+
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+WORKER = uuid.uuid4()
+
+
+def deploy(db, tasks, triggers=None, paused=False, name="job"):
+    with db.transaction() as session:
+        if session.scalar(select(Project).where(Project.name == "p")) is None:
+            session.add(Project(id=uuid.uuid4(), name="p", description=""))
+            session.flush()
+        spec = parse_job(
+            {
+                "uuid": str(uuid.uuid4()),
+                "project": "p",
+                "name": name,
+                "description": "",
+                "paused": paused,
+                "triggers": triggers
+                if triggers is not None
+                else [{"name": "t", "start": "2025-01-01T00:00:00Z", "period": "1h"}],
+                "tasks": tasks,
+            }
+        )
+        return save_job(session, spec).job_id
+
+
+def task_id(db, name):
+    with db.transaction() as session:
+        return session.scalar(select(Task.id).where(Task.name == name))
+
+
+def runs(db, name=None):
+    with db.transaction() as session:
+        query = select(TaskRun, Task.name).join(Task, Task.id == TaskRun.task_id)
+        if name:
+            query = query.where(Task.name == name)
+        return session.execute(query.order_by(TaskRun.queued_datetime)).all()
+
+
+def finish(db, run, result, retry_delay_default=300):
+    progress = Progress(
+        task_run_id=run.id,
+        task_id=run.task_id,
+        trigger_datetime=run.trigger_datetime,
+        started_datetime=T0,
+        finished_datetime=datetime.now(UTC),
+        result=result,
+        worker_id=WORKER,
+    )
+    with db.transaction() as session:
+        return apply_progress(session, progress, retry_delay_default)
+
+
+def fire_trigger(db, times, priority="normal"):
+    with db.transaction() as session:
+        trigger = load_triggers(session)[0]
+        return fire(session, trigger, times, priority)
+
+
+def test_trigger_fires_each_time_once_by_compare_and_set(db):
+    deploy(db, [{"name": "a", "depends": ["trigger/t"]}])
+    with db.transaction() as session:
+        first, second = load_triggers(session)[0], load_triggers(session)[0]
+    with db.transaction() as session:
+        won = fire(session, first, [T0, T0 + timedelta(hours=1)], "backfill")
+    with db.transaction() as session:
+        lost = fire(session, second, [T0], "normal")  # a second scheduler, same bookmark
+    assert [e.request.trigger_datetime for e in won] == [T0, T0 + timedelta(hours=1)]
+    assert lost is None
+    assert len(runs(db)) == 2
+    with db.transaction() as session:
+        trigger = session.scalar(select(Trigger))
+        assert trigger.latest_trigger_datetime == T0 + timedelta(hours=1)
+        assert trigger.earliest_trigger_datetime == T0
+
+
+def test_threshold_fan_in_and_or_join(db):
+    deploy(
+        db,
+        [
+            {"name": "a", "depends": ["trigger/t"]},
+            {"name": "b", "depends": ["trigger/t"]},
+            {"name": "join", "depends": ["task/a", "task/b"]},
+            {"name": "either", "depends": ["task/a", "task/b"], "threshold": 1},
+        ],
+    )
+    executions = fire_trigger(db, [T0])
+    assert sorted(n for _, n in runs(db)) == ["a", "b"]
+    assert {e.request.priority for e in executions} == {"normal"}
+    a_run = next(r for r, n in runs(db) if n == "a")
+    downstream = finish(db, a_run, State.SUCCESS)
+    assert [
+        task_name
+        for r, task_name in runs(db)
+        if r.id in {e.request.task_run_id for e in downstream}
+    ] == ["either"]
+    b_run = next(r for r, n in runs(db) if n == "b")
+    downstream = finish(db, b_run, State.SUCCESS)
+    names = sorted(n for r, n in runs(db) if r.id in {e.request.task_run_id for e in downstream})
+    assert names == ["either", "join"]  # the OR join runs once per upstream success
+    with db.transaction() as session:
+        join = session.get(Token, (task_id(db, "join"), T0))
+        assert (join.count, join.state) == (0, State.ACTIVE)
+
+
+def test_failure_edge_and_timeout_follow_failure(db):
+    deploy(
+        db,
+        [
+            {"name": "a", "depends": ["trigger/t"]},
+            {"name": "on_ok", "depends": ["task/a"]},
+            {"name": "on_fail", "depends_failure": ["task/a"]},
+        ],
+    )
+    fire_trigger(db, [T0, T0 + timedelta(hours=1)])
+    first, second = [r for r, _ in runs(db, "a")]
+    assert [runs_of.request.task_id for runs_of in finish(db, first, State.FAILURE)] == [
+        task_id(db, "on_fail")
+    ]
+    assert [e.request.task_id for e in finish(db, second, State.TIMEOUT)] == [
+        task_id(db, "on_fail")
+    ]
+    assert finish(db, second, State.SUCCESS) == []  # a late duplicate changes nothing
+
+
+def test_error_stops_and_cancelled_waits(db):
+    deploy(
+        db, [{"name": "a", "depends": ["trigger/t"]}, {"name": "b", "depends_failure": ["task/a"]}]
+    )
+    fire_trigger(db, [T0])
+    ((run, _),) = runs(db, "a")
+    assert finish(db, run, State.ERROR) == []
+    with db.transaction() as session:
+        assert session.get(Token, (run.task_id, T0)).state == State.ERROR
+
+
+def test_retry_then_success_is_attempt_two(db):
+    deploy(
+        db,
+        [
+            {"name": "a", "depends": ["trigger/t"], "retry": {"max_attempts": 3, "delay": "10s"}},
+            {"name": "after", "depends": ["task/a"]},
+        ],
+    )
+    fire_trigger(db, [T0])
+    ((first, _),) = runs(db, "a")
+    assert finish(db, first, State.FAILURE) == []
+    with db.transaction() as session:
+        assert session.get(Token, (first.task_id, T0)).state == State.RETRY
+        retry = session.scalar(select(Retry))
+        assert retry.task_run_id == first.id
+        assert due_retries(session, datetime.now(UTC)) == []  # not due yet
+    with db.transaction() as session:
+        (execution,) = due_retries(session, datetime.now(UTC) + timedelta(seconds=11))
+    assert execution.request.attempt == 2
+    with db.transaction() as session:
+        assert due_retries(session, datetime.now(UTC) + timedelta(seconds=11)) == []
+        token = session.get(Token, (first.task_id, T0))
+        assert (token.count, token.state) == (0, State.ACTIVE)  # never negative (bug 3)
+    second = next(r for r, _ in runs(db, "a") if r.attempt == 2)
+    downstream = finish(db, second, State.SUCCESS)
+    assert [e.request.task_id for e in downstream] == [task_id(db, "after")]
+
+
+def test_failure_without_retry_policy_propagates(db):
+    # The original crashed here (bug 1): no retry config means one attempt.
+    deploy(
+        db, [{"name": "a", "depends": ["trigger/t"]}, {"name": "f", "depends_failure": ["task/a"]}]
+    )
+    fire_trigger(db, [T0])
+    ((run, _),) = runs(db, "a")
+    assert len(finish(db, run, State.FAILURE)) == 1
+
+
+def test_exponential_backoff_is_capped():
+    task = Task(retry_delay_secs=10, retry_backoff="exponential", retry_max_delay_secs=60)
+    assert [retry_delay(task, n, 300) for n in (1, 2, 3, 4, 5)] == [10, 20, 40, 60, 60]
+    assert retry_delay(Task(retry_delay_secs=None, retry_backoff="fixed"), 3, 300) == 300
+
+
+def test_paused_job_holds_tokens_until_resumed(db):
+    job_id = deploy(db, [{"name": "a", "depends": ["trigger/t"]}], paused=True)
+    a = task_id(db, "a")
+    with db.transaction() as session:
+        assert claim(session, add_tokens(session, [(a, T0)]), "normal") == []
+        session.get(Job, job_id).paused = False
+    with db.transaction() as session:
+        (execution,) = resume_job(session, job_id)
+    assert execution.request.task_id == a and execution.request.priority == "normal"
+
+
+def test_edge_offsets_shift_trigger_time(db):
+    deploy(
+        db,
+        [
+            {"name": "a", "depends": ["trigger/t@1h"]},
+            {"name": "b", "depends": ["task/a@1d"]},
+        ],
+    )
+    fire_trigger(db, [T0])
+    ((run, _),) = runs(db, "a")
+    assert run.trigger_datetime == T0 + timedelta(hours=1)
+    (execution,) = finish(db, run, State.SUCCESS)
+    assert execution.request.trigger_datetime == T0 + timedelta(days=1, hours=1)
+
+
+def test_cross_job_dependency(db):
+    deploy(db, [{"name": "up", "depends": ["trigger/t"]}], name="upstream")
+    deploy(db, [{"name": "down", "depends": ["upstream/task/up"]}], triggers=[], name="downstream")
+    fire_trigger(db, [T0])
+    ((run, _),) = runs(db, "up")
+    (execution,) = finish(db, run, State.SUCCESS)
+    assert execution.request.task_id == task_id(db, "down")
+
+
+def test_lost_run_is_requeued_as_new_attempt(db):
+    deploy(db, [{"name": "a", "depends": ["trigger/t"]}])
+    fire_trigger(db, [T0])
+    ((run, _),) = runs(db, "a")
+    with db.transaction() as session:
+        stored = session.get(TaskRun, run.id)
+        stored.state = State.RUNNING
+        stored.updated_datetime = datetime.now(UTC) - timedelta(minutes=10)
+    with db.transaction() as session:
+        (execution,) = requeue_lost(
+            session, datetime.now(UTC) - timedelta(minutes=3), datetime.now(UTC)
+        )
+    assert execution.request.attempt == 2
+    with db.transaction() as session:
+        assert session.get(TaskRun, run.id).state == State.ERROR
+        assert "stopped sending heartbeats" in session.get(TaskRun, run.id).message
+        assert session.get(Token, (run.task_id, T0)).state == State.ACTIVE
+
+
+def test_catchup_order():
+    from waterwheel.broker.messages import TaskRequest
+    from waterwheel.scheduler.runs import Execution
+
+    executions = [
+        Execution(
+            TaskRequest(uuid.uuid4(), uuid.uuid4(), T0 + timedelta(hours=i), "backfill", 1),
+            "default",
+        )
+        for i in (1, 0, 2)
+    ]
+    hours = lambda es: [int((e.request.trigger_datetime - T0).total_seconds() // 3600) for e in es]  # noqa: E731
+    assert hours(order_catchup(executions, "earliest")) == [0, 1, 2]
+    assert hours(order_catchup(executions, "latest")) == [2, 1, 0]
+    assert sorted(hours(order_catchup(executions, "random"))) == [0, 1, 2]
+
+
+def test_concurrent_claims_make_one_run_per_threshold(db):
+    """Many threads (separate connections) race to claim the same charged token."""
+    deploy(db, [{"name": "a", "depends": ["trigger/t"]}])
+    a = task_id(db, "a")
+    with db.transaction() as session:
+        add_tokens(session, [(a, T0)] * 3)  # three tokens: three runs, never more
+    won: list = []
+    barrier = threading.Barrier(6)
+
+    def racer():
+        barrier.wait()
+        with db.transaction() as session:
+            won.extend(claim(session, [(a, T0)], "normal"))
+
+    threads = [threading.Thread(target=racer) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(won) == 3
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(TaskRun)) == 3
+        assert session.get(Token, (a, T0)).count == 0
+
+
+@pytest.mark.parametrize("mode", ["none", "earliest"])
+def test_catchup_none_moves_bookmark_without_tokens(db, mode):
+    from waterwheel.scheduler.triggers import TriggerLoop
+
+    deploy(
+        db,
+        [{"name": "a", "depends": ["trigger/t"]}],
+        triggers=[{"name": "t", "start": "2025-01-01T00:00:00Z", "period": "1d", "catchup": mode}],
+    )
+    dispatched: list = []
+    loop = TriggerLoop(db, owns=lambda _id: True, dispatch=dispatched.extend)
+    loop._refresh()
+    loop._fire_due()
+    with db.transaction() as session:
+        latest = session.scalar(select(Trigger.latest_trigger_datetime))
+    assert latest is not None and latest <= datetime.now(UTC)
+    expected_days = (datetime.now(UTC) - T0).days + 1
+    if mode == "none":
+        assert dispatched == [] and runs(db) == []
+    else:
+        assert len(dispatched) == expected_days
+        assert dispatched[0].request.trigger_datetime == T0
+        assert {e.request.priority for e in dispatched} == {"backfill"}
+
+
+def test_owned_trigger_next_moment_with_offset():
+    from waterwheel.scheduler.schedule import TriggerTimes
+
+    times = TriggerTimes(start=T0, end=T0 + timedelta(hours=2), period=3600, cron=None, offset=-180)
+    trigger = OwnedTrigger(
+        id=uuid.uuid4(), times=times, catchup="earliest", latest=None, earliest=None
+    )
+    assert trigger.next_moment() == T0 - timedelta(minutes=3)
+    trigger.latest = T0 + timedelta(hours=1)
+    assert trigger.next_moment() is None  # the end is exclusive
