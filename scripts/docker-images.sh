@@ -2,6 +2,9 @@
 # Build the images the tests run, without a registry (none is reachable here):
 # waterwheel-test/busybox:1 is a root filesystem made of the host's static
 # busybox plus one symlink per applet, turned into an image by `docker import`.
+# Its entrypoint behaves like the official bash image's, with sh: args that
+# start with a command run as they are, other args (`-c '...'`) go to sh, so
+# the sample jobs' `args: ["-c", "..."]` run on it.
 # Idempotent and quiet on success: an image that exists is left alone.
 # Needs a running Docker engine (scripts/start-docker.sh).
 set -eu
@@ -35,8 +38,17 @@ for applet in $("$BUSYBOX" --list); do
 done
 echo 'root:x:0:0:root:/root:/bin/sh' >"$root/etc/passwd"
 echo 'root:x:0:' >"$root/etc/group"
+cat >"$root/bin/entrypoint" <<'SCRIPT'
+#!/bin/sh
+if [ "${1#-}" != "$1" ] || [ -z "$(command -v "$1")" ]; then
+    set -- sh "$@"
+fi
+exec "$@"
+SCRIPT
+chmod 755 "$root/bin/entrypoint"
 
 tar -C "$root" -c . | docker import \
     --change 'ENV PATH=/bin' \
-    --change 'CMD ["/bin/sh"]' \
+    --change 'ENTRYPOINT ["/bin/entrypoint"]' \
+    --change 'CMD ["sh"]' \
     - "$IMAGE" >/dev/null

@@ -276,3 +276,34 @@ def bearer(token: str) -> dict[str, str]:
 
 def ago(**kwargs: float) -> datetime:
     return datetime.now(UTC) - timedelta(**kwargs)
+
+
+class RecordingPublisher:
+    """A publisher that keeps what the API told the rest of the system."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, Any]] = []
+
+    def _record(self, name: str, *args: Any) -> None:
+        self.calls.append((name, args))
+
+    def of(self, name: str) -> list[tuple[Any, ...]]:
+        return [args for called, args in self.calls if called == name]
+
+    def triggers_changed(self, trigger_ids) -> None:
+        self._record("triggers_changed", sorted(str(i) for i in trigger_ids))
+
+    def task_changed(self, task_ids) -> None:
+        self._record("task_changed", sorted(str(i) for i in task_ids))
+
+    def project_changed(self, project_id) -> None:
+        self._record("project_changed", str(project_id))
+
+    def tokens_activated(self, tokens, priority: str) -> None:
+        self._record("tokens_activated", sorted((str(t), at) for t, at in tokens), priority)
+
+    def tokens_cleared(self, tokens) -> None:
+        self._record("tokens_cleared", sorted((str(t), at) for t, at in tokens))
+
+    def job_unpaused(self, job_id) -> None:
+        self._record("job_unpaused", str(job_id))

@@ -21,6 +21,7 @@ from helpers import (
     T0,
     XJOB,
     YAML,
+    RecordingPublisher,
     ago,
     bearer,
     create_project,
@@ -41,6 +42,7 @@ from helpers import (
     trigger_ids,
 )
 
+from waterwheel.api import create_app
 from waterwheel.db.models import TaskEdge, Trigger, TriggerEdge
 
 
@@ -311,6 +313,21 @@ MALFORMED = [
         "tasks[1].depends[0]",
     ),
     ("unknown project", lambda d: d.update(project="nope"), "project"),
+    # Longer than the database columns hold.
+    ("job name too long", lambda d: d.update(name="n" * 256), "name"),
+    ("task name too long", lambda d: d["tasks"][2].update(name="t" * 256), "tasks[2].name"),
+    (
+        "trigger name too long",
+        lambda d: d["triggers"].append(
+            {"name": "x" * 256, "start": "2025-01-01T00:00:00Z", "period": "1d"}
+        ),
+        "triggers[1].name",
+    ),
+    (
+        "image too long",
+        lambda d: d["tasks"][0]["docker"].update(image="i" * 1025),
+        "tasks[0].docker.image",
+    ),
 ]
 
 
@@ -522,6 +539,41 @@ def test_edges_are_rebuilt_from_the_new_document(client, project):
     assert client.put(f"/api/tasks/{t['c']}/tokens/{iso(T0)}", json={}).status_code == 201
     tokens = client.get(f"/api/jobs/{job_id}/tokens/{iso(T0)}").get_json()
     assert [(tok["task_name"], tok["state"]) for tok in tokens] == [("c", "waiting")]
+
+
+def test_removing_a_task_other_jobs_depend_on(client, project):
+    deploy_samples(client, only=["complex-dag.yml", "xjob.yml"])
+    dag, xjob = task_ids(client, COMPLEX_DAG), task_ids(client, XJOB)
+    doc = sample_doc("complex-dag.yml")
+    doc["tasks"] = [t for t in doc["tasks"] if t["name"] != "stepB3"]
+    for task in doc["tasks"]:
+        task["depends"] = [r for r in task.get("depends") or [] if r != "task/stepB3"]
+        task["depends_failure"] = [
+            r for r in task.get("depends_failure") or [] if r != "task/stepB3"
+        ]
+    assert post_job(client, doc).status_code == 201
+
+    graph = client.get(f"/api/jobs/{XJOB}/graph").get_json()
+    assert dag["stepB3"] not in {n["id"] for n in graph["nodes"]}
+    assert (dag["stepE"], xjob["step1"], "success") in _edges(graph)
+    assert not any(dag["stepB3"] in (e["from"], e["to"]) for e in graph["edges"])
+    # A removed task can no longer be referenced.
+    response = post_sample(client, "xjob.yml")
+    assert response.status_code == 400
+    assert "complex dag/task/stepB3" in response.get_json()["error"]
+
+
+def test_renaming_a_job_keeps_other_jobs_edges(client, project):
+    deploy_samples(client, only=["complex-dag.yml", "xjob.yml"])
+    dag, xjob = task_ids(client, COMPLEX_DAG), task_ids(client, XJOB)
+    doc = sample_doc("complex-dag.yml") | {"name": "complex dag v2"}
+    assert post_job(client, doc).status_code == 201
+    assert _job(client, COMPLEX_DAG)["name"] == "complex dag v2"
+    assert task_ids(client, COMPLEX_DAG) == dag
+    graph = client.get(f"/api/jobs/{XJOB}/graph").get_json()
+    assert (dag["stepB3"], xjob["step0"], "success") in _edges(graph)
+    found = client.get("/api/jobs", query_string={"project": PROJECT_NAME, "name": "complex dag"})
+    assert found.status_code == 404
 
 
 def test_trigger_update_keeps_fired_times(client, db, project):
@@ -1137,6 +1189,52 @@ def test_delete_job_with_tokens_runs_and_stash(client, db, project, settings):
     assert client.get(f"/api/jobs/{SIMPLE}").status_code == 200
     # Its name is free again.
     assert post_sample(client, "complex-dag.yml").status_code == 201
+
+
+def test_schedulers_and_workers_are_told_of_every_change(settings, db):
+    publisher = RecordingPublisher()
+    app = create_app(settings, db=db, publisher=publisher)
+    app.testing = True
+    client = app.test_client()
+    deploy_sample_project(client)
+    doc = job_doc(
+        triggers=[
+            {"name": "daily", "start": "2025-01-01T00:00:00Z", "period": "1d"},
+            {"name": "hourly", "start": "2025-01-01T00:00:00Z", "period": "1h"},
+        ],
+        tasks=[
+            {"name": "a", "depends": ["trigger/daily"]},
+            {"name": "b", "depends": ["trigger/hourly"]},
+        ],
+    )
+    job_id = deploy_job(client, doc)
+    tasks, triggers = task_ids(client, job_id), trigger_ids(client, job_id)
+    assert publisher.of("triggers_changed") == [(sorted(triggers.values()),)]
+    assert publisher.of("task_changed") == [(sorted(tasks.values()),)]
+
+    # Removed trigger and task are announced with the kept ones.
+    publisher.calls.clear()
+    doc["triggers"], doc["tasks"] = doc["triggers"][:1], doc["tasks"][:1]
+    assert post_job(client, doc).status_code == 201
+    assert publisher.of("triggers_changed") == [(sorted(triggers.values()),)]
+    assert publisher.of("task_changed") == [(sorted(tasks.values()),)]
+
+    # A rejected document announces nothing.
+    publisher.calls.clear()
+    assert post_job(client, doc | {"project": "nope"}).status_code == 400
+    assert publisher.calls == []
+
+    publisher.calls.clear()
+    assert client.put(f"/api/jobs/{job_id}/paused", json={"paused": True}).status_code == 204
+    assert publisher.of("job_unpaused") == []
+    assert publisher.of("triggers_changed") == [([triggers["daily"]],)]
+    assert client.put(f"/api/jobs/{job_id}/paused", json={"paused": False}).status_code == 204
+    assert publisher.of("job_unpaused") == [(job_id,)]
+
+    publisher.calls.clear()
+    assert client.delete(f"/api/jobs/{job_id}").status_code == 204
+    assert publisher.of("triggers_changed") == [([triggers["daily"]],)]
+    assert publisher.of("task_changed") == [(sorted(tasks.values()),)]
 
 
 def test_delete_job_bad_id(client):

@@ -7,11 +7,13 @@ import uuid
 from datetime import timedelta
 
 from helpers import (
+    COMPLEX_DAG,
     PROJECT_ID,
     PROJECT_NAME,
     SAMPLE_JOBS,
     SIMPLE,
     T0,
+    RecordingPublisher,
     ago,
     bearer,
     config_token,
@@ -24,7 +26,10 @@ from helpers import (
     row_counts,
     sample_doc,
     task_ids,
+    trigger_ids,
 )
+
+from waterwheel.api import create_app
 
 
 def test_post_with_uuid_echoes_the_document(client):
@@ -66,6 +71,13 @@ def test_list_is_ordered_by_name_with_id_name_description(client):
     assert response.get_json() == [
         {"id": made[name]["uuid"], "name": name, "description": f"about {name}"} for name in "abc"
     ]
+
+
+def test_list_stops_at_100(client):
+    for n in range(101):
+        create_project(client, f"p{n:03d}")
+    names = [p["name"] for p in client.get("/api/projects").get_json()]
+    assert names == [f"p{n:03d}" for n in range(100)]
 
 
 def test_list_when_empty(client):
@@ -219,6 +231,18 @@ def test_invalid_project_documents_are_400_naming_the_field(client, db):
     assert row_counts(db) == before
 
 
+def test_project_name_longer_than_the_column_is_400(client, db):
+    before = row_counts(db)
+    response = client.post("/api/projects", json={"name": "p" * 256, "description": "d"})
+    assert response.status_code == 400
+    assert "name" in response.get_json()["error"]
+    assert row_counts(db) == before
+    assert (
+        client.post("/api/projects", json={"name": "p" * 255, "description": "d"}).status_code
+        == 201
+    )
+
+
 def test_project_document_as_text_plain_is_415(client):
     response = client.post(
         "/api/projects", data=b'{"name": "x", "description": "d"}', content_type="text/plain"
@@ -282,6 +306,28 @@ def test_delete_cascades_jobs_runs_tokens_and_stash(client, db, settings):
     assert client.get(f"/api/jobs/{survivor_job}").status_code == 200
     # The name is free again.
     assert client.post("/api/projects", json=sample_doc("project.json")).status_code == 201
+
+
+def test_delete_tells_schedulers_and_workers(settings, db):
+    publisher = RecordingPublisher()
+    app = create_app(settings, db=db, publisher=publisher)
+    app.testing = True
+    client = app.test_client()
+    deploy_samples(client, only=["simple.json", "complex-dag.yml"])
+    triggers = sorted(
+        [*trigger_ids(client, SIMPLE).values(), *trigger_ids(client, COMPLEX_DAG).values()]
+    )
+    tasks = sorted([*task_ids(client, SIMPLE).values(), *task_ids(client, COMPLEX_DAG).values()])
+    publisher.calls.clear()
+
+    assert client.delete(f"/api/projects/{PROJECT_ID}").status_code == 204
+    assert publisher.of("project_changed") == [(PROJECT_ID,)]
+    # As when its jobs are deleted one by one: schedulers drop the triggers,
+    # workers their cached task definitions.
+    told_triggers = sorted(i for (ids,) in publisher.of("triggers_changed") for i in ids)
+    told_tasks = sorted(i for (ids,) in publisher.of("task_changed") for i in ids)
+    assert told_triggers == triggers
+    assert told_tasks == tasks
 
 
 def test_delete_empty_project(client):

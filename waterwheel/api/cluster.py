@@ -97,7 +97,7 @@ def worker(worker_id: uuid.UUID) -> ResponseReturnValue:
             .join(Job, Job.id == Task.job_id)
             .join(Project, Project.id == Job.project_id)
             .where(TaskRun.worker_id == worker_id)
-            .order_by(TaskRun.started_datetime.desc())
+            .order_by(TaskRun.started_datetime.desc().nulls_last())
             .limit(100)
         )
         if states:

@@ -14,6 +14,7 @@ from waterwheel.api import services
 from waterwheel.api.errors import bad_request, conflict, not_found
 from waterwheel.api.lookups import counts_by_job, counts_by_state, get_or_404
 from waterwheel.api.request import json_object, query_int
+from waterwheel.db.jobstore import job_trigger_and_task_ids
 from waterwheel.db.models import Job, Project
 from waterwheel.jobdoc import DocumentError, parse_project
 
@@ -86,8 +87,13 @@ def get_project(project_id: uuid.UUID) -> ResponseReturnValue:
 def delete_project(project_id: uuid.UUID) -> ResponseReturnValue:
     with services().db.transaction() as session:
         get_or_404(session, Project, project_id)
+        job_ids = list(session.scalars(select(Job.id).where(Job.project_id == project_id)))
+        trigger_ids, task_ids = job_trigger_and_task_ids(session, job_ids)
         session.execute(delete(Project).where(Project.id == project_id))
-    services().publisher.project_changed(project_id)
+    publisher = services().publisher
+    publisher.triggers_changed(trigger_ids)
+    publisher.task_changed(task_ids)
+    publisher.project_changed(project_id)
     return "", 204
 
 

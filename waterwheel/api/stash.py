@@ -50,8 +50,14 @@ def _value(data: bytes | None) -> Response:
     return Response(data, mimetype="application/octet-stream")
 
 
-def _put(model: type, row: dict, keys: list[str]) -> ResponseReturnValue:
+def _put(
+    model: type, row: dict, keys: list[str], parent: tuple[type, uuid.UUID] | None = None
+) -> ResponseReturnValue:
+    """Upsert the body as the value; the project or job it hangs off is checked
+    in the same transaction, so a concurrent delete is a 404, not a 500."""
     with services().db.transaction() as session:
+        if parent is not None:
+            get_or_404(session, *parent)
         upsert(session, model, [row | {"data": request.get_data()}], keys=keys, update=["data"])
     return "", 201
 
@@ -101,9 +107,8 @@ def list_project(project_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.put("/api/projects/<id:project_id>/stash/<key>")
 def put_project(project_id: uuid.UUID, key: str) -> ResponseReturnValue:
-    with services().db.transaction() as session:
-        get_or_404(session, Project, project_id)
-    return _put(ProjectStash, {"project_id": project_id, "name": _key(key)}, ["project_id", "name"])
+    row = {"project_id": project_id, "name": _key(key)}
+    return _put(ProjectStash, row, ["project_id", "name"], parent=(Project, project_id))
 
 
 @bp.delete("/api/projects/<id:project_id>/stash/<key>")
@@ -165,7 +170,7 @@ def list_job(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnVal
 def put_job(job_id: uuid.UUID, trigger_datetime: datetime, key: str) -> ResponseReturnValue:
     _job_grant(job_id, trigger_datetime)
     row = {"job_id": job_id, "trigger_datetime": trigger_datetime, "name": _key(key)}
-    return _put(JobStash, row, ["job_id", "trigger_datetime", "name"])
+    return _put(JobStash, row, ["job_id", "trigger_datetime", "name"], parent=(Job, job_id))
 
 
 @bp.get("/int-api/jobs/<id:job_id>/stash/<dt:trigger_datetime>/<key>")

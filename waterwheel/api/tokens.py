@@ -127,7 +127,7 @@ def clear_tokens(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseRetur
 
 def _priority(data: dict[str, Any], default: str) -> str:
     priority = data.get("priority") or default
-    if priority not in ALL_PRIORITIES:
+    if not isinstance(priority, str) or priority not in ALL_PRIORITIES:
         raise bad_request(f"priority: invalid priority '{priority}'")
     return priority
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
+from waterwheel.states import ALL_PRIORITIES
 from waterwheel.timeutil import format_datetime, parse_datetime
 
 
@@ -90,9 +91,101 @@ def token_key_from_json(data: dict[str, str]) -> tuple[uuid.UUID, datetime]:
     return uuid.UUID(data["task_id"]), parse_datetime(data["trigger_datetime"])
 
 
-# Token operations (API to schedulers), externally tagged as in the original:
+Token = tuple[uuid.UUID, datetime]
+
+
+def _token_keys(data: Any) -> tuple[Token, ...]:
+    if not isinstance(data, list):
+        raise ValueError(f"expected a list of tokens, got {data!r}")
+    return tuple(token_key_from_json(item) for item in data)
+
+
+# Token operations (API to schedulers) are externally tagged, as in the
+# original, but carry lists of tokens:
 #   {"Activate": [[{task_id, trigger_datetime}, ...], "<priority>"]}
 #   {"Clear": [{task_id, trigger_datetime}, ...]}
 #   {"UnpauseJob": "<job id>"}
-# Config updates (API to workers): {"TaskDef": "<task id>"} or {"Project": "<id>"}.
-# Trigger updates (API to schedulers): a JSON array of trigger ids.
+
+
+@dataclass(frozen=True)
+class ActivateTokens:
+    """Run these tokens now, whatever their count."""
+
+    tokens: tuple[Token, ...]
+    priority: str
+
+    def to_json(self) -> dict[str, Any]:
+        keys = [token_key_json(task_id, at) for task_id, at in self.tokens]
+        return {"Activate": [keys, self.priority]}
+
+
+@dataclass(frozen=True)
+class ClearTokens:
+    """Forget anything pending for these tokens."""
+
+    tokens: tuple[Token, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"Clear": [token_key_json(task_id, at) for task_id, at in self.tokens]}
+
+
+@dataclass(frozen=True)
+class UnpauseJob:
+    """Run the job's tokens that reached their threshold while it was paused."""
+
+    job_id: uuid.UUID
+
+    def to_json(self) -> dict[str, Any]:
+        return {"UnpauseJob": str(self.job_id)}
+
+
+TokenOp = ActivateTokens | ClearTokens | UnpauseJob
+
+
+def _single_tag(data: Any, what: str) -> tuple[str, Any]:
+    if not isinstance(data, dict) or len(data) != 1:
+        raise ValueError(f"expected a {what} object with one tag, got {data!r}")
+    return next(iter(data.items()))
+
+
+def parse_token_op(data: Any) -> TokenOp:
+    """Read a token operation; raises (mostly ValueError) when it is malformed."""
+    tag, value = _single_tag(data, "token operation")
+    if tag == "Activate":
+        if not isinstance(value, list) or len(value) != 2:
+            raise ValueError(f"Activate expects [tokens, priority], got {value!r}")
+        tokens, priority = value
+        if priority not in ALL_PRIORITIES:
+            raise ValueError(f"unknown priority {priority!r}")
+        return ActivateTokens(_token_keys(tokens), priority)
+    if tag == "Clear":
+        return ClearTokens(_token_keys(value))
+    if tag == "UnpauseJob":
+        return UnpauseJob(uuid.UUID(value))
+    raise ValueError(f"unknown token operation {tag!r}")
+
+
+@dataclass(frozen=True)
+class ConfigUpdate:
+    """API to workers: drop what is cached about this task definition or project."""
+
+    kind: Literal["TaskDef", "Project"]
+    id: uuid.UUID
+
+    def to_json(self) -> dict[str, str]:
+        return {self.kind: str(self.id)}
+
+
+def parse_config_update(data: Any) -> ConfigUpdate:
+    """Read ``{"TaskDef": id}`` or ``{"Project": id}``."""
+    tag, value = _single_tag(data, "config update")
+    if tag not in ("TaskDef", "Project"):
+        raise ValueError(f"unknown config update {tag!r}")
+    return ConfigUpdate(tag, uuid.UUID(value))
+
+
+def parse_trigger_update(data: Any) -> list[uuid.UUID]:
+    """Read a trigger update (API to schedulers): a JSON array of trigger ids."""
+    if not isinstance(data, list):
+        raise ValueError(f"expected a list of trigger ids, got {data!r}")
+    return [uuid.UUID(item) for item in data]

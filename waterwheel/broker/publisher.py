@@ -3,7 +3,8 @@
 The API calls these only after its transaction commits, so a message never
 names a row that does not exist yet. ``NullPublisher`` serves an API that runs
 without a broker: the database is the record, and a scheduler that starts later
-reloads everything from it.
+reloads everything from it. ``BrokerPublisher`` sends the original's message
+bodies through a ``Broker``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ import logging
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from waterwheel.broker.messages import ActivateTokens, ClearTokens, ConfigUpdate, UnpauseJob
+
+if TYPE_CHECKING:
+    from waterwheel.broker.client import Broker
 
 log = logging.getLogger(__name__)
 
@@ -27,9 +33,7 @@ class Publisher(Protocol):
     def project_changed(self, project_id: uuid.UUID) -> None:
         """Workers drop their cached config of this project."""
 
-    def tokens_activated(
-        self, tokens: Iterable[tuple[uuid.UUID, datetime]], priority: str
-    ) -> None:
+    def tokens_activated(self, tokens: Iterable[tuple[uuid.UUID, datetime]], priority: str) -> None:
         """Schedulers run these tokens now, whatever their count."""
 
     def tokens_cleared(self, tokens: Iterable[tuple[uuid.UUID, datetime]]) -> None:
@@ -51,9 +55,7 @@ class NullPublisher:
     def project_changed(self, project_id: uuid.UUID) -> None:
         log.debug("no broker: project changed %s", project_id)
 
-    def tokens_activated(
-        self, tokens: Iterable[tuple[uuid.UUID, datetime]], priority: str
-    ) -> None:
+    def tokens_activated(self, tokens: Iterable[tuple[uuid.UUID, datetime]], priority: str) -> None:
         log.debug("no broker: %s tokens activated at %s", len(list(tokens)), priority)
 
     def tokens_cleared(self, tokens: Iterable[tuple[uuid.UUID, datetime]]) -> None:
@@ -61,3 +63,39 @@ class NullPublisher:
 
     def job_unpaused(self, job_id: uuid.UUID) -> None:
         log.debug("no broker: job unpaused %s", job_id)
+
+
+class BrokerPublisher:
+    """Publishes each change to the schedulers or workers that act on it.
+
+    Empty changes send nothing. A publish that still fails after the broker's
+    retries raises to the caller, whose change is committed already.
+    """
+
+    def __init__(self, broker: Broker) -> None:
+        self._broker = broker
+
+    def triggers_changed(self, trigger_ids: Iterable[uuid.UUID]) -> None:
+        ids = list(trigger_ids)
+        if ids:
+            self._broker.publish_trigger_update(ids)
+
+    def task_changed(self, task_ids: Iterable[uuid.UUID]) -> None:
+        for task_id in task_ids:
+            self._broker.publish_config(ConfigUpdate("TaskDef", task_id).to_json())
+
+    def project_changed(self, project_id: uuid.UUID) -> None:
+        self._broker.publish_config(ConfigUpdate("Project", project_id).to_json())
+
+    def tokens_activated(self, tokens: Iterable[tuple[uuid.UUID, datetime]], priority: str) -> None:
+        keys = tuple(tokens)
+        if keys:
+            self._broker.publish_token_op(ActivateTokens(keys, priority).to_json())
+
+    def tokens_cleared(self, tokens: Iterable[tuple[uuid.UUID, datetime]]) -> None:
+        keys = tuple(tokens)
+        if keys:
+            self._broker.publish_token_op(ClearTokens(keys).to_json())
+
+    def job_unpaused(self, job_id: uuid.UUID) -> None:
+        self._broker.publish_token_op(UnpauseJob(job_id).to_json())

@@ -64,11 +64,15 @@ class DatabaseLogStore(LogStore):
             last = session.scalar(select(func.max(TaskLog.seq)).where(run)) or 0
             session.execute(
                 insert(TaskLog),
-                [{"task_run_id": task_run_id, "seq": last + n} | row for n, row in enumerate(rows, 1)],
+                [
+                    {"task_run_id": task_run_id, "seq": last + n} | row
+                    for n, row in enumerate(rows, 1)
+                ],
             )
-            newest = last + len(rows)
-            if newest > self._max_lines:
-                session.execute(delete(TaskLog).where(run, TaskLog.seq <= newest - self._max_lines))
+            newest_line = last + len(lines)  # the end marker does not count
+            if newest_line > self._max_lines:
+                last_dropped = newest_line - self._max_lines
+                session.execute(delete(TaskLog).where(run, TaskLog.seq <= last_dropped))
             if end is not None:
                 expired = select(TaskLog.task_run_id).where(
                     TaskLog.ended_datetime < now - timedelta(seconds=self._retention)

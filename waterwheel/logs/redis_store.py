@@ -55,12 +55,10 @@ class RedisLogStore(LogStore):
     def append(self, task_run_id: uuid.UUID, lines: Sequence[str], end: str | None = None) -> None:
         key = stream_key(task_run_id)
         with self._redis.pipeline(transaction=True) as pipe:
-            entries = [{"data": line} for line in lines]
+            for line in lines:
+                pipe.xadd(key, {"data": line}, maxlen=self._max_lines, approximate=True)
             if end is not None:
-                entries.append({"end": end})
-            for fields in entries:
-                pipe.xadd(key, fields, maxlen=self._max_lines, approximate=True)
-            if end is not None:
+                pipe.xadd(key, {"end": end})
                 pipe.expire(key, self._retention)
             pipe.execute()
 

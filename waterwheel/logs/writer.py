@@ -65,32 +65,39 @@ class LogWriter(ABC):
 
     def _run(self) -> None:
         pending: list[str] = []
-        failures = 0
+        failing = False
+        close_attempts = CLOSE_ATTEMPTS
         while True:
             with self._ready:
-                if self._outcome is None and len(self._lines) < BATCH:
+                if failing or (self._outcome is None and len(self._lines) < BATCH):
                     self._ready.wait(FLUSH_INTERVAL)
                 pending += self._lines
                 self._lines = []
                 end = self._outcome
             if len(pending) > MAX_BUFFERED:
-                log.warning("log of task run %s: dropped %d unsent lines",
-                            self.task_run_id, len(pending) - MAX_BUFFERED)
-                del pending[: len(pending) - MAX_BUFFERED]
+                dropped = len(pending) - MAX_BUFFERED
+                log.warning(
+                    "log of task run %s: dropped %d unsent lines", self.task_run_id, dropped
+                )
+                del pending[:dropped]
             try:
                 self._flush(pending, end)
-                if end is not None:
-                    return
-                failures = 0
             except Exception as exc:
-                failures += 1
-                log.warning("log of task run %s: send failed (%s); retrying", self.task_run_id, exc)
-                if end is not None and failures >= CLOSE_ATTEMPTS:
-                    log.error("log of task run %s: giving up %d lines and its end marker",
-                              self.task_run_id, len(pending))
-                    return
+                failing = True
+                log.warning("log of task run %s: send failed: %s", self.task_run_id, exc)
                 if end is not None:
-                    threading.Event().wait(FLUSH_INTERVAL)
+                    close_attempts -= 1
+                    if not close_attempts:
+                        log.error(
+                            "log of task run %s: gave up %d lines and the end marker",
+                            self.task_run_id,
+                            len(pending),
+                        )
+                        return
+                continue
+            if end is not None:
+                return
+            failing = False
 
     def _flush(self, pending: list[str], end: str | None) -> None:
         """Send ``pending`` in batches, removing each once delivered, so a

@@ -70,7 +70,11 @@ def exit_result(code: int) -> Result:
     if code == 0:
         return Result(Outcome.SUCCESS)
     if code < 0:
-        return Result(Outcome.FAILURE, f"killed by signal {signal.Signals(-code).name}")
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:  # a real-time signal has no name
+            name = str(-code)
+        return Result(Outcome.FAILURE, f"killed by signal {name}")
     return Result(Outcome.FAILURE, f"exit code {code}")
 
 
@@ -105,15 +109,19 @@ class _Lines:
             self._log = None
 
 
-def start_pump(chunks: Iterable[bytes], log: LogWriter, name: str) -> threading.Thread:
+def start_pump(
+    chunks: Iterable[bytes], log: LogWriter, name: str, *, framed: bool = False
+) -> threading.Thread:
     """Pass output chunks to `log` line by line, as they arrive, in a thread that
-    ends with the output."""
+    ends with the output. `framed`: every chunk ends its last line, even without
+    a newline (Docker's log messages, which may come from stdout or stderr, must
+    not be glued together)."""
 
     def pump() -> None:
         lines = _Lines(log)
         try:
             for chunk in chunks:
-                lines.feed(chunk)
+                lines.feed(chunk, final=framed)
         except Exception:
             logger.exception("reading the output of %s failed", name)
         finally:

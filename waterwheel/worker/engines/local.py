@@ -18,6 +18,8 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from typing import IO
 
 from waterwheel.worker.engines.base import LogWriter, Outcome, Result, RunSpec, Waiter, start_pump
 
@@ -40,12 +42,12 @@ class _CannotRun(Exception):
     """The spec names nothing this host can run."""
 
 
-def image_repository(image: str) -> str:
+def _repository(image: str) -> str:
     """`docker.io/library/python:3.12-slim@sha256:…` -> `python`."""
     return image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
 
 
-def argv_for(spec: RunSpec, path: str) -> list[str]:
+def _argv(spec: RunSpec, path: str) -> list[str]:
     """The host command line for `spec`: `command` + `args` when a command is
     given; else the image's program with `args`, following the bash image's
     entrypoint: `args` run as they are when they start with a command found on
@@ -53,7 +55,7 @@ def argv_for(spec: RunSpec, path: str) -> list[str]:
     """
     if spec.command:
         return [*spec.command, *spec.args]
-    names = IMAGE_PROGRAMS.get(image_repository(spec.image))
+    names = IMAGE_PROGRAMS.get(_repository(spec.image))
     if names is None:
         raise _CannotRun(
             f"the local engine cannot run image {spec.image!r} (it knows only"
@@ -88,7 +90,7 @@ class LocalEngine:
             env["HOME"] = os.environ["HOME"]
         env |= spec.env
         try:
-            argv = argv_for(spec, env["PATH"])
+            argv = _argv(spec, env["PATH"])
         except _CannotRun as exc:
             return Result(Outcome.ERROR, str(exc))
         with tempfile.TemporaryDirectory(
@@ -111,6 +113,8 @@ class LocalEngine:
             waiter = Waiter(lambda: _wait_group(proc.pid), spec.name)
             try:
                 return waiter.result(deadline, stop, spec.timeout)
+            except ChildProcessError as exc:  # someone else reaped it (SIGCHLD ignored?)
+                return Result(Outcome.ERROR, f"lost track of the task process: {exc}")
             finally:
                 if not waiter.done:
                     self._terminate(proc.pid, waiter)
@@ -125,11 +129,11 @@ class LocalEngine:
                 return
 
 
-def _chunks(stream) -> object:
-    """The pipe's bytes as they come (read1: one read, no waiting to fill a buffer);
-    closed by the reading thread at the end, never under its feet."""
+def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
+    """The pipe's bytes as they come (unbuffered reads: nothing waits for a buffer
+    to fill); closed by the reading thread at the end, never under its feet."""
     with stream:
-        yield from iter(lambda: stream.read1(65536), b"")
+        yield from iter(lambda: os.read(stream.fileno(), 65536), b"")
 
 
 def _wait_group(pid: int) -> int:

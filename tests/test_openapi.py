@@ -1,0 +1,811 @@
+"""The OpenAPI document (waterwheel/api/openapi.yaml) against the app.
+
+It names exactly the routes the app registers, it is valid OpenAPI 3.1, and the
+responses of a real run through the sample jobs match the schemas it gives for
+their path, method and status code; every documented status is exercised.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import quote, urljoin, urlsplit
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import best_match
+from openapi_spec_validator import validate as validate_openapi
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
+from werkzeug.test import TestResponse
+
+from tests.conftest import SAMPLES
+from waterwheel.api import create_app
+from waterwheel.api.openapi import OPENAPI_DOCUMENT
+from waterwheel.auth.tokens import StashGrant, TokenKeys
+from waterwheel.config import Settings
+from waterwheel.db import Database
+from waterwheel.db.models import Scheduler, TaskRun, Token
+from waterwheel.jobdoc import JOB_SCHEMA, PROJECT_SCHEMA, load_schema
+
+DOC = OPENAPI_DOCUMENT
+DOC_URI = "http://localhost/api/openapi.json"
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+T0 = "2025-01-01T00:00:00Z"
+T1 = "2025-01-02T00:00:00Z"
+T0_AS_BRISBANE = "2025-01-01T10:00:00+10:00"  # T0 with another offset
+
+
+def openapi_path(rule: str) -> str:
+    """A Flask rule as an OpenAPI path: ``/api/jobs/<id:job_id>`` -> ``/api/jobs/{job_id}``."""
+    return re.sub(r"<(?:[^<>:]+:)?([^<>]+)>", r"{\1}", rule)
+
+
+def app_operations(app: Flask) -> set[tuple[str, str]]:
+    return {
+        (openapi_path(rule.rule), method.lower())
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods or ()
+        if method not in {"HEAD", "OPTIONS"}
+    }
+
+
+def documented_operations() -> set[tuple[str, str]]:
+    return {
+        (path, method)
+        for path, item in DOC["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
+
+
+def operations() -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, DOC["paths"][path][method])
+        for path, method in sorted(documented_operations())
+    ]
+
+
+def deref(node: dict[str, Any]) -> dict[str, Any]:
+    """Follow a local ``$ref`` (to components) until an object without one."""
+    while "$ref" in node:
+        ref = node["$ref"]
+        assert ref.startswith("#/"), ref
+        node = DOC
+        for part in ref[2:].split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+    return node
+
+
+@pytest.fixture
+def bare_app(settings: Settings) -> Flask:
+    """An app for the checks that need no database."""
+    app = create_app(settings, db=Database("sqlite://"))
+    app.testing = True
+    return app
+
+
+# --------------------------------------------------------------------- (a) routes
+
+
+def test_every_route_is_documented_and_every_documented_route_exists(bare_app: Flask) -> None:
+    registered, documented = app_operations(bare_app), documented_operations()
+    assert sorted(registered - documented) == [], "routes missing from openapi.yaml"
+    assert sorted(documented - registered) == [], "documented operations the app lacks"
+
+
+def test_path_parameters_match_the_path_templates() -> None:
+    """Every operation declares exactly the path parameters its template names."""
+    for path, method, operation in operations():
+        declared = {
+            p["name"] for p in map(deref, operation.get("parameters", [])) if p["in"] == "path"
+        }
+        assert declared == set(re.findall(r"{([^}]+)}", path)), (path, method)
+
+
+# --------------------------------------------------------------------- (b) the document
+
+
+def test_document_is_valid_openapi_31() -> None:
+    assert DOC["openapi"].startswith("3.1.")
+    validate_openapi(DOC, base_uri=DOC_URI)
+    for schema in DOC["components"]["schemas"].values():
+        Draft202012Validator.check_schema(schema)
+    for _, _, operation in operations():
+        for parameter in map(deref, operation.get("parameters", [])):
+            Draft202012Validator.check_schema(parameter["schema"])
+        for response in operation["responses"].values():
+            for media in deref(response).get("content", {}).values():
+                Draft202012Validator.check_schema(media.get("schema", {}))
+
+
+def test_document_holds_only_json_data() -> None:
+    """The YAML must not load as anything JSON cannot carry (dates, non-string keys...)."""
+    assert json.loads(json.dumps(DOC)) == DOC
+
+
+def test_operation_ids_are_unique() -> None:
+    ids = [operation["operationId"] for _, _, operation in operations()]
+    assert len(ids) == len(set(ids))
+
+
+def test_int_api_routes_declare_their_security() -> None:
+    """Routes that check a JWT name its scheme; the others under /int-api say why not."""
+    schemes = set(DOC["components"]["securitySchemes"])
+    assert schemes == {"configToken", "stashToken"}
+    for path, method, operation in operations():
+        security = operation.get("security")
+        if security:
+            assert {name for requirement in security for name in requirement} <= schemes
+            assert {"401", "403"} & set(operation["responses"]), (path, method)
+        elif path.startswith("/int-api/"):
+            assert security == [] or "no stash token" in operation.get("description", ""), path
+
+
+def test_served_documents_and_their_external_refs(bare_app: Flask) -> None:
+    """The document is served as loaded, and every reference outside it resolves,
+    relative to where it is served, to a route answering that JSON Schema."""
+    client = bare_app.test_client()
+    assert client.get("/api/openapi.json").get_json() == DOC
+    refs: set[str] = set()
+
+    def collect(node: Any) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str) and not node["$ref"].startswith("#"):
+                refs.add(node["$ref"])
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(DOC)
+    served = {}
+    for ref in refs:
+        response = client.get(urlsplit(urljoin(DOC_URI, ref)).path)
+        assert response.status_code == 200, ref
+        Draft202012Validator.check_schema(response.get_json())
+        served[ref] = response.get_json()
+    assert served == {
+        "job-schema.json": load_schema(JOB_SCHEMA),
+        "project-schema.json": load_schema(PROJECT_SCHEMA),
+    }
+    body = DOC["paths"]["/api/jobs"]["post"]["requestBody"]["content"]
+    assert {"application/json", "application/yaml"} <= set(body)
+    projects_body = DOC["paths"]["/api/projects"]["put"]["requestBody"]["content"]
+    assert projects_body["application/json"]["schema"] == {"$ref": "project-schema.json"}
+
+
+# --------------------------------------------------------------------- (c) responses
+
+
+def _pointer(parts: list[str]) -> str:
+    escaped = (part.replace("~", "~0").replace("/", "~1") for part in parts)
+    return "#/" + quote("/".join(escaped), safe="/~")
+
+
+class Api:
+    """Calls the app and checks each response against the document: the status
+    must be documented for the operation, and the body must match its content."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self._registry = Registry().with_resource(
+            DOC_URI, Resource.from_contents(DOC, default_specification=DRAFT202012)
+        )
+        self.seen: set[tuple[str, str, str]] = set()
+
+    def call(
+        self,
+        method: str,
+        template: str,
+        expect: int | None,
+        path: dict[str, Any] | None = None,
+        **request: Any,
+    ) -> TestResponse:
+        url = template.format(**{k: quote(str(v), safe=":+@") for k, v in (path or {}).items()})
+        response = self.client.open(url, method=method, **request)
+        where = f"{method} {url}"
+        if expect is not None:
+            assert response.status_code == expect, (
+                f"{where}: {response.status_code} {response.text}"
+            )
+        self.check(template, method.lower(), response, where)
+        return response
+
+    def get(self, template: str, expect: int | None, **kwargs: Any) -> TestResponse:
+        return self.call("GET", template, expect, **kwargs)
+
+    def put(self, template: str, expect: int | None, **kwargs: Any) -> TestResponse:
+        return self.call("PUT", template, expect, **kwargs)
+
+    def post(self, template: str, expect: int | None, **kwargs: Any) -> TestResponse:
+        return self.call("POST", template, expect, **kwargs)
+
+    def delete(self, template: str, expect: int | None, **kwargs: Any) -> TestResponse:
+        return self.call("DELETE", template, expect, **kwargs)
+
+    def check(self, template: str, method: str, response: TestResponse, where: str) -> None:
+        operation = DOC["paths"][template][method]
+        status = str(response.status_code)
+        assert status in operation["responses"], f"{where}: undocumented status {status}"
+        location = ["paths", template, method, "responses", status]
+        documented = operation["responses"][status]
+        if "$ref" in documented:
+            location = documented["$ref"][2:].split("/")
+            documented = deref(documented)
+        content = documented.get("content")
+        if not content:
+            assert response.data == b"", f"{where}: documented without a body: {response.data!r}"
+        else:
+            mimetype = response.mimetype
+            assert mimetype in content, f"{where}: {mimetype} is not among {sorted(content)}"
+            schema = location + ["content", mimetype, "schema"]
+            if mimetype == "application/json":
+                self.validate(response.get_json(), schema, where)
+            elif mimetype.startswith("text/"):
+                self.validate(response.text, schema, where)
+        self.seen.add((template, method, status))
+
+    def validate(self, instance: Any, location: list[str], where: str) -> None:
+        """Validate against the schema at ``location`` in the document, with its
+        ``$ref``s resolved there and the uuid and date-time formats asserted."""
+        schema = {"$ref": DOC_URI + _pointer(location)}
+        validator = Draft202012Validator(
+            schema,
+            registry=self._registry,
+            format_checker=Draft202012Validator.FORMAT_CHECKER,
+        )
+        error = best_match(validator.iter_errors(instance))
+        if error is not None:
+            pytest.fail(f"{where}: {error.message} at {list(error.absolute_path)}\n{instance!r}")
+
+    def unexercised(self, success: bool) -> list[tuple[str, str, str]]:
+        return sorted(
+            (path, method, status)
+            for path, method, operation in operations()
+            for status in operation["responses"]
+            if status.startswith("2") == success and status != "500"
+            if (path, method, status) not in self.seen
+        )
+
+
+@pytest.mark.parametrize(
+    ("schema", "instance"),
+    [
+        ("Project", {"id": str(uuid.uuid4()), "name": "p", "description": "", "extra": 1}),
+        ("Project", {"id": str(uuid.uuid4()).upper(), "name": "p", "description": ""}),
+        ("Project", {"id": "4fb168e4", "name": "p", "description": ""}),
+        ("Project", {"id": str(uuid.uuid4()), "name": "p"}),
+        (
+            "Token",
+            {
+                "task_id": str(uuid.uuid4()),
+                "task_name": "t",
+                "state": "waiting",
+                "trigger_datetime": "2025-01-01T00:00:00+00:00",
+            },
+        ),
+        (
+            "Token",
+            {
+                "task_id": str(uuid.uuid4()),
+                "task_name": "t",
+                "state": "waiting",
+                "trigger_datetime": "2025-01-01Z",
+            },
+        ),
+        (
+            "Token",
+            {
+                "task_id": str(uuid.uuid4()),
+                "task_name": "t",
+                "state": "sleeping",
+                "trigger_datetime": T0,
+            },
+        ),
+        (
+            "TaskRun",
+            {
+                "task_run_id": str(uuid.uuid4()),
+                "attempt": 1,
+                "queued_datetime": T0,
+                "started_datetime": None,
+                "finish_datetime": None,
+                "state": "active",
+                "priority": "high",
+                "worker_id": "nobody",
+            },
+        ),
+        ("Error", {"error": ""}),
+        ("Error", {"message": "x"}),
+    ],
+)
+def test_the_checker_catches_drift(bare_app: Flask, schema: str, instance: Any) -> None:
+    api = Api(bare_app.test_client())
+    location = ["components", "schemas", schema]
+    with pytest.raises(pytest.fail.Exception):
+        api.validate(instance, location, schema)
+    fixed = {"id": str(uuid.uuid4()), "name": "p", "description": ""}
+    api.validate(fixed, ["components", "schemas", "Project"], "Project")
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def _sample(name: str) -> tuple[bytes, dict[str, Any]]:
+    raw = (SAMPLES / name).read_bytes()
+    return raw, yaml.safe_load(raw)  # JSON is YAML
+
+
+@dataclass
+class World:
+    """What the scenario created, for the steps that follow."""
+
+    keys: TokenKeys
+    db: Database
+    project_id: str = ""
+    project_name: str = ""
+    jobs: dict[str, str] = field(default_factory=dict)  # sample file -> job id
+    simple: str = ""  # simple.json's job id
+    step0: str = ""  # its task
+    daily: str = ""  # its trigger
+    worker: str = field(default_factory=lambda: str(uuid.uuid4()))
+
+    def ids(self) -> dict[str, str]:
+        """A valid value for each path parameter."""
+        return {
+            "project_id": self.project_id,
+            "job_id": self.simple,
+            "task_id": self.step0,
+            "trigger_id": self.daily,
+            "worker_id": self.worker,
+            "task_run_id": str(uuid.uuid4()),
+            "trigger_datetime": T0,
+            "key": "k",
+        }
+
+    def stash_token(self, **changes: Any) -> str:
+        grant = {
+            "task_id": uuid.UUID(self.step0),
+            "job_id": uuid.UUID(self.simple),
+            "project_id": uuid.UUID(self.project_id),
+            "trigger_datetime": datetime(2025, 1, 1, tzinfo=UTC),
+        } | changes
+        return self.keys.stash_token(StashGrant(**grant), lifetime=300)
+
+
+def test_responses_match_the_document(client: FlaskClient, settings: Settings) -> None:
+    api = Api(client)
+    db = client.application.extensions["waterwheel"].db
+    world = World(keys=TokenKeys.from_settings(settings), db=db)
+    _meta_and_empty(api)
+    _projects(api, world)
+    _jobs(api, world)
+    _tokens(api, world)
+    _runs_and_cluster(api, world)
+    _internal(api, world)
+    _stash(api, world)
+    _bad_path_parameters(api, world)
+    _unknown_ids(api, world)
+    _deletes(api, world)
+    assert api.unexercised(success=True) == [], "success responses never exercised"
+    assert api.unexercised(success=False) == [], "documented error statuses never exercised"
+
+
+def _meta_and_empty(api: Api) -> None:
+    assert api.get("/healthcheck", 200).text == "OK"
+    assert api.get("/api/openapi.json", 200).get_json() == DOC
+    assert api.get("/api/job-schema.json", 200).get_json() == load_schema(JOB_SCHEMA)
+    assert api.get("/api/project-schema.json", 200).get_json() == load_schema(PROJECT_SCHEMA)
+    assert api.get("/api/status", 200).get_json()["num_projects"] == 0
+    assert api.get("/api/projects", 200).get_json() == []
+    assert api.get("/api/stash", 200).get_json() == []
+    assert api.get("/api/workers", 200).get_json() == []
+    assert api.get("/api/schedulers", 200).get_json() == []
+
+
+def _projects(api: Api, world: World) -> None:
+    raw, project = _sample("project.json")
+    world.project_id, world.project_name = project["uuid"], project["name"]
+    saved = api.post("/api/projects", 201, data=raw, content_type="application/json").get_json()
+    assert saved == project
+    without_config = {k: v for k, v in project.items() if k != "config"}
+    saved = api.put("/api/projects", 201, json=without_config).get_json()
+    assert saved["config"] == project["config"]  # kept
+    clash = {"name": project["name"], "description": ""}
+    for method in ("POST", "PUT"):  # one operation under two methods
+        api.call(method, "/api/projects", 409, json=clash)
+        api.call(method, "/api/projects", 400, json={"description": "no name"})
+        api.call(method, "/api/projects", 400, data=b"{", content_type="application/json")
+        api.call(method, "/api/projects", 415, data=b"name: x", content_type="application/yaml")
+
+    listed = api.get("/api/projects", 200).get_json()
+    assert [p["id"] for p in listed] == [world.project_id]
+    one = api.get("/api/projects", 200, query_string={"name": world.project_name}).get_json()
+    assert one["id"] == world.project_id
+    api.get("/api/projects", 404, query_string={"name": "no such project"})
+    api.get("/api/projects/{project_id}", 200, path={"project_id": world.project_id})
+
+
+def _jobs(api: Api, world: World) -> None:
+    yaml_types = iter(["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"] * 9)
+    pending = sorted(p.name for p in SAMPLES.iterdir() if p.name != "project.json")
+    while True:  # a job referencing another's tasks needs that one saved first
+        saved = []
+        for name in pending:
+            raw, doc = _sample(name)
+            kind = "application/json" if name.endswith(".json") else next(yaml_types)
+            method = api.put if len(world.jobs) % 2 else api.post
+            if method("/api/jobs", None, data=raw, content_type=kind).status_code == 201:
+                world.jobs[name] = doc["uuid"]
+                saved.append(name)
+        pending = [name for name in pending if name not in saved]
+        if not saved:
+            break
+    assert pending == ["invalid.yml"]
+    assert len(world.jobs) >= 10
+    world.simple = world.jobs["simple.json"]
+
+    raw, simple = _sample("simple.json")
+    api.put("/api/jobs", 201, data=raw)  # no content type: JSON
+    for method in ("POST", "PUT"):  # one operation under two methods
+        api.call(method, "/api/jobs", 409, json=simple | {"uuid": str(uuid.uuid4())})
+        api.call(method, "/api/jobs", 400, json=simple | {"project": "no such project"})
+        api.call(method, "/api/jobs", 400, data=_sample("invalid.yml")[0], content_type="text/yaml")
+        api.call(method, "/api/jobs", 415, data=raw, content_type="text/plain")
+
+    query = {"project": world.project_name, "name": simple["name"]}
+    assert api.get("/api/jobs", 200, query_string=query).get_json()["id"] == world.simple
+    api.get("/api/jobs", 400, query_string={"project": world.project_name})
+    api.get("/api/jobs", 404, query_string=query | {"name": "no such job"})
+
+    for job_id in world.jobs.values():
+        job = {"job_id": job_id}
+        api.get("/api/jobs/{job_id}", 200, path=job)
+        api.get("/api/jobs/{job_id}/tasks", 200, path=job)
+        api.get("/api/jobs/{job_id}/triggers", 200, path=job)
+        api.get("/api/jobs/{job_id}/graph", 200, path=job)
+        api.get("/api/jobs/{job_id}/paused", 200, path=job)
+    xjob = api.get("/api/jobs/{job_id}/graph", 200, path={"job_id": world.jobs["xjob.yml"]})
+    assert {node["job_id"] for node in xjob.get_json()["nodes"]} > {world.jobs["xjob.yml"]}
+
+    project, jobs = {"project_id": world.project_id}, "/api/projects/{project_id}/jobs"
+    listed = api.get(jobs, 200, path=project).get_json()
+    assert len(listed) == len(world.jobs)
+    page = {"limit": 2, "after": listed[0]["name"]}
+    assert len(api.get(jobs, 200, path=project, query_string=page).get_json()) == 2
+    named = {"name": simple["name"]}
+    assert len(api.get(jobs, 200, path=project, query_string=named).get_json()) == 1
+    api.get(jobs, 400, path=project, query_string={"limit": 0})
+
+    job = {"job_id": world.simple}
+    assert api.get("/api/jobs/{job_id}/paused", 200, path=job).get_json() is True
+    api.put("/api/jobs/{job_id}/paused", 204, path=job, json={"paused": False})
+    assert api.get("/api/jobs/{job_id}/paused", 200, path=job).get_json() is False
+    api.put("/api/jobs/{job_id}/paused", 400, path=job, json={"paused": "no"})
+    api.put("/api/jobs/{job_id}/paused", 415, path=job, data="paused", content_type="text/plain")
+
+    tasks = api.get("/api/jobs/{job_id}/tasks", 200, path=job).get_json()
+    world.step0 = next(t["task_id"] for t in tasks if t["name"] == "step0")
+    triggers = api.get("/api/jobs/{job_id}/triggers", 200, path=job).get_json()
+    world.daily = next(t["trigger_id"] for t in triggers if t["trigger_name"] == "daily")
+    task = api.get("/api/tasks/{task_id}", 200, path={"task_id": world.step0}).get_json()
+    assert task["image"] == "bash:latest"
+
+
+def _tokens(api: Api, world: World) -> None:
+    task, job = {"task_id": world.step0}, {"job_id": world.simple}
+    activate = "/api/tasks/{task_id}/tokens/{trigger_datetime}"
+    backfill = "/api/tasks/{task_id}/tokens"
+    api.put(activate, 201, path=task | {"trigger_datetime": T0}, json={})
+    at_t1 = task | {"trigger_datetime": T1}
+    api.put(activate, 201, path=at_t1, json={"priority": "low"})
+    api.put(activate, 400, path=at_t1, json={"priority": "urgent"})
+    api.put(activate, 415, path=at_t1, data="{}", content_type="text/plain")
+    cleared = api.post(backfill, 200, path=task, json={"first": "2024-12-31T00:00:00Z"})
+    assert cleared.get_json() == {"cleared": 2}
+    api.post(backfill, 400, path=task, json={})
+    api.post(backfill, 415, path=task, data="{}", content_type="text/plain")
+
+    # A task left out of a newer document is kept, inactive: it cannot be activated.
+    edited_id = world.jobs["testedit.json"]
+    _, edited = _sample("testedit.json")
+    old = api.get("/api/jobs/{job_id}/tasks", 200, path={"job_id": edited_id}).get_json()[0]
+    renamed = edited | {"tasks": [edited["tasks"][0] | {"name": "renamed"}]}
+    api.put("/api/jobs", 201, json=renamed)
+    stale = {"task_id": old["task_id"]}
+    assert api.get("/api/tasks/{task_id}", 200, path=stale).get_json()["active"] is False
+    api.put(activate, 409, path=stale | {"trigger_datetime": T0}, json={})
+    api.post(backfill, 409, path=stale, json={"only_failed": True})
+
+    tokens = api.get("/api/jobs/{job_id}/tokens", 200, path=job).get_json()
+    assert [t["trigger_datetime"] for t in tokens] == [T1, T0]
+    for template in ("/api/jobs/{job_id}/tokens", "/api/jobs/{job_id}/tokens-overview"):
+        api.get(template, 200, path=job)
+        filters = {"state": "waiting,failure", "before": T1, "limit": 1}
+        api.get(template, 200, path=job, query_string=filters)
+        api.get(template, 400, path=job, query_string={"state": "bogus"})
+        api.get(template, 400, path=job, query_string={"before": "2025-01-01"})
+        api.get(template, 400, path=job, query_string={"limit": "many"})
+    tokens_at = "/api/jobs/{job_id}/tokens/{trigger_datetime}"
+    at_t0 = api.get(tokens_at, 200, path=job | {"trigger_datetime": T0}).get_json()
+    assert api.get(tokens_at, 200, path=job | {"trigger_datetime": T0_AS_BRISBANE}).json == at_t0
+
+    trigger, detail = {"trigger_id": world.daily}, "/api/triggers/{trigger_id}"
+    times = api.get(detail, 200, path=trigger).get_json()["times"]
+    assert [t["trigger_datetime"] for t in times] == [T1, T0]
+    api.get(detail, 200, path=trigger, query_string={"limit": 1, "before": T1})
+    api.get(detail, 400, path=trigger, query_string={"limit": 1001})
+
+    graph = "/api/jobs/{job_id}/graph"
+    nodes = api.get(graph, 200, path=job, query_string={"trigger_datetime": T0}).json["nodes"]
+    assert {n["state"] for n in nodes if n["kind"] == "task"} == {"waiting"}
+    api.get(graph, 400, path=job, query_string={"trigger_datetime": "yesterday"})
+
+
+def _runs_and_cluster(api: Api, world: World) -> None:
+    now = datetime.now(UTC).replace(microsecond=123456)
+    heartbeat = {
+        "uuid": world.worker,
+        "addr": "10.0.0.7:8081",
+        "last_seen_datetime": now.isoformat(),
+        "running_tasks": 1,
+        "total_tasks": 3,
+        "version": "0.1.0",
+    }
+    api.post("/int-api/heartbeat", 200, json=heartbeat)
+    api.post("/int-api/heartbeat", 400, json={"uuid": world.worker})
+    api.post("/int-api/heartbeat", 415, data="uuid", content_type="text/plain")
+
+    t0, t1 = datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC)
+    step0, worker = uuid.UUID(world.step0), uuid.UUID(world.worker)
+    with world.db.transaction() as session:
+        session.add_all(
+            [
+                TaskRun(
+                    id=uuid.uuid4(),
+                    task_id=step0,
+                    trigger_datetime=t0,
+                    queued_datetime=now,
+                    started_datetime=now,
+                    finish_datetime=now + timedelta(seconds=1.5),
+                    worker_id=worker,
+                    state="failure",
+                    priority="high",
+                    attempt=1,
+                ),
+                TaskRun(
+                    id=uuid.uuid4(),
+                    task_id=step0,
+                    trigger_datetime=t0,
+                    queued_datetime=now + timedelta(seconds=2),
+                    started_datetime=now,
+                    finish_datetime=now + timedelta(seconds=4),
+                    worker_id=worker,
+                    state="success",
+                    priority="high",
+                    attempt=2,
+                ),
+                TaskRun(
+                    id=uuid.uuid4(),
+                    task_id=step0,
+                    trigger_datetime=t1,
+                    queued_datetime=now,
+                    started_datetime=now,
+                    worker_id=worker,
+                    state="running",
+                    priority="low",
+                ),
+                TaskRun(
+                    id=uuid.uuid4(),
+                    task_id=step0,
+                    trigger_datetime=t1,
+                    queued_datetime=now,
+                    state="active",
+                    priority="backfill",
+                ),
+                Scheduler(
+                    id=uuid.uuid4(),
+                    last_seen_datetime=now,
+                    queued_triggers=4,
+                    waiting_for_trigger_id=uuid.UUID(world.daily),
+                    version="0.1.0",
+                ),
+                Scheduler(id=uuid.uuid4(), last_seen_datetime=now - timedelta(minutes=5)),
+            ]
+        )
+        session.get(Token, (step0, t0)).state = "success"
+
+    job, task = {"job_id": world.simple}, {"task_id": world.step0}
+    job_runs = "/api/jobs/{job_id}/runs/{trigger_datetime}"
+    task_runs = "/api/tasks/{task_id}/runs/{trigger_datetime}"
+    runs = api.get(job_runs, 200, path=job | {"trigger_datetime": T0}).get_json()
+    assert [r["attempt"] for r in runs] == [1, 2]
+    at_t1 = job | {"trigger_datetime": T1}
+    assert len(api.get(job_runs, 200, path=at_t1, query_string={"limit": 1}).json) == 1
+    api.get(job_runs, 400, path=at_t1, query_string={"limit": 0})
+    assert len(api.get(task_runs, 200, path=task | {"trigger_datetime": T1}).json) == 2
+
+    durations = api.get("/api/jobs/{job_id}/duration", 200, path=job).get_json()["duration"]
+    assert durations == [{"trigger_datetime": T0, "duration": 4.0, "task_name": "step0"}]
+    api.get("/api/jobs/{job_id}/duration", 200, path=job, query_string={"before": T0, "limit": 5})
+    api.get("/api/jobs/{job_id}/duration", 400, path=job, query_string={"limit": 1001})
+
+    graph = "/api/jobs/{job_id}/graph"
+    nodes = api.get(graph, 200, path=job, query_string={"trigger_datetime": T0}).json["nodes"]
+    assert {n["state"] for n in nodes if n["kind"] == "task"} == {"success"}
+    project = api.get("/api/projects/{project_id}", 200, path={"project_id": world.project_id}).json
+    assert (project["running_tasks"], project["waiting_tasks"]) == (1, 1)
+    assert (project["failed_tasks_last_hour"], project["succeeded_tasks_last_hour"]) == (1, 1)
+    extra = api.get("/api/jobs/{job_id}", 200, path=job).get_json()
+    assert extra["active_tasks"] == 1
+    api.get("/api/projects/{project_id}/jobs", 200, path={"project_id": world.project_id})
+
+    status = api.get("/api/status", 200).get_json()
+    assert status == {"num_projects": 1, "num_workers": 1, "running_tasks": 1}
+    assert [w["uuid"] for w in api.get("/api/workers", 200).get_json()] == [world.worker]
+    worker_path = {"worker_id": world.worker}
+    assert len(api.get("/api/workers/{worker_id}", 200, path=worker_path).get_json()["tasks"]) == 3
+    running = {"state": "running"}
+    tasks = api.get("/api/workers/{worker_id}", 200, path=worker_path, query_string=running).json
+    assert [t["state"] for t in tasks["tasks"]] == ["running"]
+    schedulers = api.get("/api/schedulers", 200).get_json()
+    assert [s["waiting_for_trigger_job_id"] for s in schedulers] == [world.simple, None]
+
+    tokens_at = "/api/jobs/{job_id}/tokens/{trigger_datetime}"
+    cleared = api.delete(tokens_at, 200, path=job | {"trigger_datetime": T0}).get_json()
+    assert cleared == {"tokens_cleared": 1}
+
+
+def _internal(api: Api, world: World) -> None:
+    task, project = {"task_id": world.step0}, {"project_id": world.project_id}
+    for_task = bearer(world.keys.config_token(uuid.UUID(world.step0)))
+    for_project = bearer(world.keys.config_token(uuid.UUID(world.project_id)))
+    other_keys = TokenKeys.from_settings(Settings(hmac_secret="another-secret-that-is-long-enough"))
+    forged = bearer(other_keys.config_token(uuid.UUID(world.step0)))
+    unknown = str(uuid.uuid4())
+    for_unknown = bearer(world.keys.config_token(uuid.UUID(unknown)))
+
+    definition = api.get("/int-api/tasks/{task_id}", 200, path=task, headers=for_task).get_json()
+    assert definition == api.get("/api/tasks/{task_id}", 200, path=task).get_json()
+    api.get("/int-api/tasks/{task_id}", 401, path=task)
+    api.get("/int-api/tasks/{task_id}", 401, path=task, headers=forged)
+    api.get("/int-api/tasks/{task_id}", 401, path=task, headers=bearer(world.stash_token()))
+    api.get("/int-api/tasks/{task_id}", 403, path=task, headers=for_project)
+    api.get("/int-api/tasks/{task_id}", 404, path={"task_id": unknown}, headers=for_unknown)
+
+    # A worker claims a queued run: once.
+    run_id = uuid.uuid4()
+    with world.db.transaction() as session:
+        session.add(
+            TaskRun(
+                id=run_id,
+                task_id=uuid.UUID(world.step0),
+                queued_datetime=datetime.now(UTC),
+                trigger_datetime=datetime(2025, 1, 3, tzinfo=UTC),
+                state="active",
+            )
+        )
+    run, claim = {"task_run_id": run_id}, {"worker_id": world.worker}
+    for_run = bearer(world.keys.config_token(run_id))
+    start = "/int-api/task_runs/{task_run_id}/start"
+    api.post(start, 401, path=run, json=claim)
+    api.post(start, 403, path=run, json=claim, headers=for_task)
+    api.post(start, 400, path=run, json={"worker_id": "me"}, headers=for_run)
+    api.post(start, 415, path=run, data="{}", content_type="text/plain", headers=for_run)
+    claimed = api.post(start, 200, path=run, json=claim, headers=for_run).get_json()
+    assert claimed == {"state": "running"}
+    api.post(start, 409, path=run, json=claim, headers=for_run)
+    api.post(start, 404, path={"task_run_id": unknown}, json=claim, headers=for_unknown)
+
+    _, sample = _sample("project.json")
+    config = "/int-api/projects/{project_id}/config"
+    assert api.get(config, 200, path=project, headers=for_project).json == sample["config"]
+    api.get(config, 401, path=project)
+    api.get(config, 403, path=project, headers=for_task)
+    api.get(config, 404, path={"project_id": unknown}, headers=for_unknown)
+
+
+def _stash(api: Api, world: World) -> None:
+    value, long_key = b"\x00\xffsecret bytes", "k" * 256
+    token = bearer(world.stash_token())
+    other_project = bearer(world.stash_token(project_id=uuid.uuid4()))
+    other_time = bearer(world.stash_token(trigger_datetime=datetime(2025, 1, 2, tzinfo=UTC)))
+    config_token = bearer(world.keys.config_token(uuid.UUID(world.step0)))
+
+    # Global.
+    key = {"key": "greeting"}
+    api.put("/api/stash/{key}", 201, path=key, data=value, content_type="application/octet-stream")
+    api.put("/api/stash/{key}", 400, path={"key": long_key}, data=value)
+    assert api.get("/api/stash", 200).get_json() == ["greeting"]
+    assert api.get("/int-api/stash/{key}", 200, path=key, headers=token).data == value
+    api.get("/int-api/stash/{key}", 401, path=key)
+    api.get("/int-api/stash/{key}", 401, path=key, headers=config_token)
+    api.get("/int-api/stash/{key}", 404, path={"key": "absent"}, headers=token)
+    api.delete("/api/stash/{key}", 204, path=key)
+    api.delete("/api/stash/{key}", 204, path=key)
+
+    # Project.
+    here = {"project_id": world.project_id, "key": "password"}
+    write = "/api/projects/{project_id}/stash/{key}"
+    read = "/int-api/projects/{project_id}/stash/{key}"
+    api.put(write, 201, path=here, data=value)
+    api.put(write, 400, path=here | {"key": long_key}, data=value)
+    listed = api.get("/api/projects/{project_id}/stash", 200, path={"project_id": world.project_id})
+    assert listed.get_json() == ["password"]
+    assert api.get(read, 200, path=here, headers=token).data == value
+    api.get(read, 401, path=here)
+    api.get(read, 403, path=here, headers=other_project)
+    api.get(read, 404, path=here | {"key": "absent"}, headers=token)
+    api.delete(write, 204, path=here)
+
+    # Job, at the run's trigger datetime.
+    run = {"job_id": world.simple, "trigger_datetime": T0}
+    mine = run | {"key": "result"}
+    names = "/int-api/jobs/{job_id}/stash/{trigger_datetime}/"
+    key = "/int-api/jobs/{job_id}/stash/{trigger_datetime}/{key}"
+    api.put(key, 201, path=mine, headers=token, data=value)
+    api.put(key, 401, path=mine, data=value)
+    api.put(key, 403, path=mine, headers=other_time, data=value)
+    api.put(key, 400, path=mine | {"key": long_key}, headers=token, data=value)
+    assert api.get(names, 200, path=run).get_json() == ["result"]
+    assert api.get(key, 200, path=mine, headers=token).data == value
+    api.get(key, 401, path=mine)
+    api.get(key, 403, path=mine, headers=other_time)
+    api.get(key, 404, path=mine | {"key": "absent"}, headers=token)
+    api.delete(key, 204, path=mine)
+    assert api.get(names, 200, path=run).get_json() == []
+
+
+def _bad_path_parameters(api: Api, world: World) -> None:
+    """Each path id that is not a UUID, and each trigger datetime that is not
+    RFC 3339 with an offset, is 400 on every route, before any other check."""
+    bad = {"uuid": "not-a-uuid", "date-time": "2025-01-01"}
+    for path, method, operation in operations():
+        for parameter in map(deref, operation.get("parameters", [])):
+            kind = parameter["schema"].get("format")
+            if parameter["in"] == "path" and kind in bad:
+                values = world.ids() | {parameter["name"]: bad[kind]}
+                api.call(method.upper(), path, 400, path=values, json={})
+
+
+# The body each route needs to get as far as looking its ids up.
+_BODIES: dict[tuple[str, str], Any] = {
+    ("/api/jobs/{job_id}/paused", "put"): {"paused": True},
+    ("/api/tasks/{task_id}/tokens", "post"): {"only_failed": True},
+}
+
+
+def _unknown_ids(api: Api, world: World) -> None:
+    """Every /api route naming an id that does not exist is 404."""
+    for path, method, operation in operations():
+        ids = [
+            p["name"]
+            for p in map(deref, operation.get("parameters", []))
+            if p["in"] == "path" and p["schema"].get("format") == "uuid"
+        ]
+        if ids and "404" in operation["responses"] and not operation.get("security"):
+            values = world.ids() | {name: str(uuid.uuid4()) for name in ids}
+            body = _BODIES.get((path, method), {})
+            api.call(method.upper(), path, 404, path=values, json=body)
+
+
+def _deletes(api: Api, world: World) -> None:
+    job = {"job_id": world.jobs["xjob.yml"]}
+    api.delete("/api/jobs/{job_id}", 204, path=job)
+    api.delete("/api/jobs/{job_id}", 404, path=job)
+    project = {"project_id": world.project_id}
+    api.delete("/api/projects/{project_id}", 204, path=project)
+    api.get("/api/projects/{project_id}", 404, path=project)
+    assert api.get("/api/projects", 200).get_json() == []

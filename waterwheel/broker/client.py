@@ -1,0 +1,401 @@
+"""Publishing to and consuming from the broker, on RabbitMQ or in one process.
+
+``Broker("amqp://...")`` is production. Publishes use publisher confirms, so
+one returns only once RabbitMQ has the message, and retry through a lost
+connection for about a minute, so a broker restart loses nothing a caller was
+told was published; a message may then arrive twice, so consumers must be
+idempotent, as they are for redeliveries anyway. Task, progress and token
+messages are persistent. Connections have no AMQP heartbeat: a worker's handler
+holds its connection's thread for a whole task run, and missed heartbeats would
+make RabbitMQ requeue a task that still runs. TCP keepalive finds dead peers.
+
+``Broker("memory://")`` serves the standalone process with kombu's in-process
+transport, here given the priority queues it lacks. Its fanout works, whatever
+its docstring says. What it cannot have is durability (the database is the
+record; a scheduler restores runs from it at start), exclusive queues (a
+consumer deletes its broadcast queues when it stops) and consumer timeouts. It
+polls, so a message may wait ``MEMORY_POLL_SECONDS`` for its consumer, and a
+requeued message goes behind the others of its priority, not in front.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import partial
+from queue import PriorityQueue
+from typing import Any
+
+import kombu
+from kombu.exceptions import OperationalError
+from kombu.message import Message
+from kombu.pools import ProducerPool
+from kombu.transport import memory, virtual
+
+from waterwheel.broker.messages import (
+    Progress,
+    TaskRequest,
+    parse_config_update,
+    parse_token_op,
+    parse_trigger_update,
+)
+from waterwheel.broker.topology import DEFAULT_WORKER_QUEUE, Topology
+from waterwheel.config import Settings
+from waterwheel.states import Priority
+
+log = logging.getLogger(__name__)
+
+# About a minute of reconnecting (0 + 0.5 + 1 + 1.5 + 2 + 2 + ...) before a
+# publish gives up and raises: long enough for a broker restart, short enough
+# that an API request does not hang forever on a dead broker.
+RETRY_POLICY: dict[str, float] = {
+    "max_retries": 30,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 2,
+}
+MEMORY_POLL_SECONDS = 0.05
+
+
+class _MemoryChannel(memory.Channel):
+    """kombu's memory channel with priority queues (highest first, FIFO within one)."""
+
+    queues: dict[str, PriorityQueue] = {}
+    _sequence = itertools.count()
+    do_restore = True  # like RabbitMQ: a closed channel's unacked messages go back
+
+    def _new_queue(self, queue: str, **kwargs: Any) -> None:
+        self._queue_for(queue)
+
+    def _queue_for(self, queue: str) -> PriorityQueue:
+        return self.queues.setdefault(queue, PriorityQueue())
+
+    def _put(self, queue: str, message: dict, **kwargs: Any) -> None:
+        order = (-self._get_message_priority(message), next(self._sequence))
+        self._queue_for(queue).put((order, message))
+
+    def _put_fanout(self, exchange: str, message: dict, routing_key: str, **kwargs: Any) -> None:
+        for queue in self._lookup(exchange, routing_key):
+            self._put(queue, message)
+
+    def _get(self, queue: str, timeout: float | None = None) -> dict:
+        return self._queue_for(queue).get(block=False)[1]
+
+    def queue_delete(self, queue: str, *args: Any, **kwargs: Any) -> None:
+        # As in AMQP, with its bindings: kombu keeps them in the exchange's
+        # table, where the next fanout message would recreate the queue.
+        for exchange, routing_key, arguments in list(self.state.queue_bindings(queue)):
+            self.queue_unbind(queue, exchange, routing_key, arguments)
+        self.queues.pop(queue, None)
+
+
+class _MemoryTransport(memory.Transport):
+    Channel = _MemoryChannel
+    global_state = virtual.BrokerState()
+
+
+def _log_retry(exc: BaseException, interval: float) -> None:
+    log.warning("cannot publish to the broker (%s); retrying", exc)
+
+
+class Broker:
+    """Publishes the system's messages; safe to share between threads.
+
+    Each publish borrows a producer and its connection from a pool, so
+    concurrent publishers never share a channel.
+    """
+
+    def __init__(self, url: str, *, topology: Topology | None = None, pool_size: int = 8) -> None:
+        self.topology = topology or Topology()
+        if url.startswith("memory://"):
+            # One broker per process: the URL's host names nothing.
+            self._base = kombu.Connection(
+                "memory://localhost",
+                transport=_MemoryTransport,
+                transport_options={"polling_interval": MEMORY_POLL_SECONDS},
+            )
+        else:
+            # The retry policy also bounds connecting for a first publish.
+            options = {
+                "confirm_publish": True,
+                "connect_retries_timeout": 60,
+                "errback": _log_retry,
+                **RETRY_POLICY,
+            }
+            self._base = kombu.Connection(url, transport_options=options)
+        self._producers = ProducerPool(self._base.Pool(limit=pool_size), limit=pool_size)
+        self.recoverable_errors: tuple[type[BaseException], ...] = (
+            OperationalError,
+            *self._base.connection_errors,
+            *self._base.channel_errors,
+        )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, prefix: str = "waterwheel") -> Broker:
+        return cls(settings.amqp_addr, topology=Topology.from_settings(settings, prefix))
+
+    def connection(self) -> kombu.Connection:
+        """A new, unconnected connection, for one consumer thread."""
+        return self._base.clone()
+
+    def publish_task(self, request: TaskRequest, queue: str = DEFAULT_WORKER_QUEUE) -> None:
+        """To the workers of ``queue``, ahead of waiting requests of lower priority."""
+        target = self.topology.task_queue(queue)
+        self._publish(
+            request.to_json(),
+            target.exchange,
+            target.routing_key,
+            declare=target,
+            priority=Priority(request.priority).amqp,
+        )
+
+    def publish_progress(self, progress: Progress) -> None:
+        """To one scheduler; persistent, unlike the original's, so a restart keeps it."""
+        target = self.topology.results_queue
+        self._publish(progress.to_json(), target.exchange, target.routing_key, declare=target)
+
+    def publish_trigger_update(self, trigger_ids: Iterable[uuid.UUID]) -> None:
+        """To every scheduler; transient, as its queues die with their connections."""
+        exchange = self.topology.triggers_exchange
+        body = [str(trigger_id) for trigger_id in trigger_ids]
+        self._publish(body, exchange, "", declare=exchange, persistent=False)
+
+    def publish_token_op(self, body: dict[str, Any]) -> None:
+        """To one scheduler; ``body`` is a ``TokenOp.to_json()``."""
+        target = self.topology.tokens_queue
+        self._publish(body, target.exchange, target.routing_key, declare=target)
+
+    def publish_config(self, body: dict[str, Any]) -> None:
+        """To every worker; ``body`` is a ``ConfigUpdate.to_json()``; transient."""
+        exchange = self.topology.config_exchange
+        self._publish(body, exchange, "", declare=exchange, persistent=False)
+
+    def close(self) -> None:
+        self._producers.force_close_all()
+        self._producers.connections.force_close_all()
+
+    def __enter__(self) -> Broker:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _publish(
+        self,
+        body: Any,
+        exchange: kombu.Exchange,
+        routing_key: str,
+        *,
+        declare: kombu.Exchange | kombu.Queue,
+        persistent: bool = True,
+        priority: int = 0,
+    ) -> None:
+        # Declaring the target queue first keeps a message that is published
+        # before any consumer starts; kombu declares once per connection.
+        with self._producers.acquire(block=True) as producer:
+            publish = producer.connection.ensure(
+                producer, producer.publish, errback=_log_retry, **RETRY_POLICY
+            )
+            publish(
+                body,
+                exchange=exchange,
+                routing_key=routing_key,
+                declare=[declare],
+                serializer="json",
+                delivery_mode="persistent" if persistent else "transient",
+                priority=priority,
+            )
+
+
+class Kind(StrEnum):
+    """What a consumer takes from the broker, and so which parser reads it."""
+
+    TASKS = "tasks"  # workers: TaskRequest
+    PROGRESS = "progress"  # schedulers: Progress
+    TRIGGERS = "triggers"  # schedulers: list of trigger ids (broadcast)
+    TOKENS = "tokens"  # schedulers: TokenOp
+    CONFIG = "config"  # workers: ConfigUpdate (broadcast)
+
+
+_PARSERS: dict[Kind, Callable[[Any], Any]] = {
+    Kind.TASKS: TaskRequest.from_json,
+    Kind.PROGRESS: Progress.from_json,
+    Kind.TRIGGERS: parse_trigger_update,
+    Kind.TOKENS: parse_token_op,
+    Kind.CONFIG: parse_config_update,
+}
+
+Handler = Callable[[Any, Message], None]
+
+DRAIN_SECONDS = 0.5  # how often the loop looks at its stop flag
+RECONNECT_SECONDS = (0.5, 5.0)  # first and longest wait between connection attempts
+REDELIVERY_SECONDS = (0.5, 30.0)  # first and longest wait before requeueing a failed message
+
+
+@dataclass
+class _Subscription:
+    kind: Kind
+    handler: Handler
+    prefetch: int
+    worker_queues: Sequence[str]
+
+
+class Consumer:
+    """Runs message handlers on one connection, in one thread, until stopped.
+
+    Each ``consume`` call gets its own channel and prefetch window; handlers
+    run one at a time, so a worker runs one ``Consumer`` per task slot. A
+    message is acked after its handler returns; if the handler raises, the
+    message is requeued after a growing pause (so a failing database does not
+    spin). A handler may settle the message itself (``message.reject()``...).
+    A message its kind's parser cannot read is logged and dropped. After a
+    lost connection the consumer reconnects, redeclares its queues and calls
+    ``on_connect`` (where a subscriber to broadcasts reloads what it may have
+    missed meanwhile), then carries on.
+    """
+
+    def __init__(self, broker: Broker, *, on_connect: Callable[[], None] | None = None) -> None:
+        self._broker = broker
+        self._on_connect = on_connect
+        self._subscriptions: list[_Subscription] = []
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failures = 0  # in a row, to pace redeliveries
+        self._reconnect_wait = RECONNECT_SECONDS[0]
+
+    def consume(
+        self,
+        kind: Kind | str,
+        handler: Handler,
+        *,
+        prefetch: int,
+        queues: Sequence[str] | None = None,
+    ) -> None:
+        """Subscribe before ``run``/``start``; ``queues`` names worker queues (tasks only).
+
+        The handler gets the parsed body (see ``Kind``) and the kombu message.
+        """
+        kind = Kind(kind)
+        if self._thread is not None:
+            raise RuntimeError("subscribe before starting the consumer")
+        if queues is not None and kind is not Kind.TASKS:
+            raise ValueError(f"only tasks are consumed from named queues, not {kind}")
+        if prefetch < 1:
+            raise ValueError(f"prefetch must be at least 1, not {prefetch}")
+        worker_queues = list(queues or [DEFAULT_WORKER_QUEUE])
+        self._subscriptions.append(_Subscription(kind, handler, prefetch, worker_queues))
+
+    def start(self, name: str = "broker-consumer") -> Consumer:
+        """Run in a daemon thread; returns self."""
+        if self._thread is not None:
+            raise RuntimeError("the consumer was started already")
+        self._thread = threading.Thread(target=self.run, name=name, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float | None = 5.0) -> bool:
+        """Stop once the running handler returns, within ``DRAIN_SECONDS`` when idle.
+
+        Returns False if the thread of ``start`` still runs after ``timeout``.
+        """
+        self._stopping.set()
+        if self._thread is None or self._thread is threading.current_thread():
+            return True
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
+    def run(self) -> None:
+        """Consume until ``stop``, reconnecting whenever the connection is lost."""
+        while not self._stopping.is_set():
+            try:
+                self._session()  # resets the wait once connected
+            except self._broker.recoverable_errors as exc:
+                log.warning(
+                    "broker connection lost (%s); reconnecting in %.1f s", exc, self._reconnect_wait
+                )
+            except Exception:
+                log.exception("broker consumer failed; restarting in %.1f s", self._reconnect_wait)
+            if self._stopping.wait(self._reconnect_wait):
+                return
+            self._reconnect_wait = min(self._reconnect_wait * 2, RECONNECT_SECONDS[1])
+
+    def _session(self) -> None:
+        with self._broker.connection() as conn:
+            consumers = [self._subscribe(conn, sub) for sub in self._subscriptions]
+            if self._on_connect is not None:
+                self._on_connect()
+            self._reconnect_wait = RECONNECT_SECONDS[0]
+            while not self._stopping.is_set():
+                with contextlib.suppress(TimeoutError):  # idle: look at the stop flag
+                    conn.drain_events(timeout=DRAIN_SECONDS)
+            for consumer, sub in zip(consumers, self._subscriptions, strict=True):
+                consumer.cancel()
+                if sub.kind in (Kind.TRIGGERS, Kind.CONFIG):
+                    # RabbitMQ drops an exclusive queue with its connection;
+                    # the memory transport would keep filling it forever.
+                    for bound in consumer.queues:
+                        bound.delete()
+
+    def _subscribe(self, conn: kombu.Connection, sub: _Subscription) -> kombu.Consumer:
+        consumer = kombu.Consumer(
+            conn.channel(),
+            queues=self._queues(sub),
+            on_message=partial(self._deliver, sub),
+            on_decode_error=partial(self._drop, sub),
+            tag_prefix=f"{sub.kind}-",
+        )
+        # Global: one window per channel, however many queues it consumes.
+        consumer.qos(prefetch_count=sub.prefetch, apply_global=True)
+        consumer.consume()
+        return consumer
+
+    def _queues(self, sub: _Subscription) -> list[kombu.Queue]:
+        # A broadcast subscriber declares a new queue on each connection, so
+        # it never collides with its old one, which RabbitMQ drops once it
+        # notices that the old connection is dead.
+        topology = self._broker.topology
+        match sub.kind:
+            case Kind.TASKS:
+                return [topology.task_queue(name) for name in sub.worker_queues]
+            case Kind.PROGRESS:
+                return [topology.results_queue]
+            case Kind.TRIGGERS:
+                return [topology.triggers_subscriber()]
+            case Kind.TOKENS:
+                return [topology.tokens_queue]
+            case Kind.CONFIG:
+                return [topology.config_subscriber()]
+
+    def _deliver(self, sub: _Subscription, message: Message) -> None:
+        try:
+            value = _PARSERS[sub.kind](json.loads(message.body))
+        except Exception as exc:
+            self._drop(sub, message, exc)
+            return
+        try:
+            sub.handler(value, message)
+        except Exception:
+            self._failures += 1
+            first, longest = REDELIVERY_SECONDS
+            pause = min(first * 2 ** (self._failures - 1), longest)
+            log.exception("%s handler failed; requeueing its message in %.1f s", sub.kind, pause)
+            self._stopping.wait(pause)
+            if not message.acknowledged:
+                message.requeue()
+            return
+        self._failures = 0
+        if not message.acknowledged:
+            message.ack()
+
+    @staticmethod
+    def _drop(sub: _Subscription, message: Message, exc: BaseException) -> None:
+        # Rejected without requeue: redelivering it could only fail again.
+        log.error("dropping undecodable %s message (%s): %r", sub.kind, exc, message.body[:500])
+        message.reject(requeue=False)

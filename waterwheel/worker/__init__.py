@@ -1,0 +1,1 @@
+"""The worker: takes task requests from the broker and runs them on an engine."""

@@ -1,0 +1,18 @@
+"""Task engines: how a worker runs one task (a container, or a host process)."""
+
+from __future__ import annotations
+
+from waterwheel.worker.engines.base import Engine
+from waterwheel.worker.engines.docker import DockerEngine
+from waterwheel.worker.engines.local import LocalEngine
+
+ENGINES = ("docker", "local")
+
+
+def make_engine(name: str) -> Engine:
+    """The engine named by the `task_engine` setting."""
+    if name == "docker":
+        return DockerEngine()
+    if name == "local":
+        return LocalEngine()
+    raise ValueError(f"unknown task engine {name!r}; choose one of: {', '.join(ENGINES)}")

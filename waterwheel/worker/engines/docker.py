@@ -1,0 +1,118 @@
+"""The docker engine: each task run in a fresh container on the Docker engine
+the environment points at (DOCKER_HOST or the local socket).
+
+Fixes of the original: a non-zero exit is a failure, not an error (bug 2);
+the container is always removed, also after a timeout, which first stops it
+(bug 15); an image without a tag is pulled as `:latest`, never all tags
+(bug 24). Output lines carry no Docker timestamps, like the local engine's:
+whoever stores them stamps them on arrival. Docker keeps stdout and stderr
+apart, so lines of the two streams written close together may arrive in
+either order (each stream's own order is kept).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+
+import docker
+import requests
+from docker.errors import APIError, DockerException, ImageNotFound, NotFound
+from docker.models.containers import Container
+from docker.utils import parse_repository_tag
+
+from waterwheel.worker.engines.base import LogWriter, Outcome, Result, RunSpec, Waiter, start_pump
+
+logger = logging.getLogger(__name__)
+
+# A follow-mode log stream and a wait hold one connection each per running task.
+MAX_CONNECTIONS = 64
+# How long output may keep arriving after the container ended.
+DRAIN_SECONDS = 10.0
+LABEL_TASK_RUN_ID = "waterwheel.task_run_id"
+LABEL_TASK_NAME = "waterwheel.task_name"
+
+_ERRORS = (DockerException, requests.RequestException)
+
+
+def _reason(exc: Exception) -> str:
+    return (exc.explanation if isinstance(exc, APIError) else None) or str(exc)
+
+
+class DockerEngine:
+    """Runs each task in its own container (image ENTRYPOINT kept, args as its
+    command, host network: the daemons here run with --bridge=none)."""
+
+    def __init__(self, grace: float = 10.0) -> None:
+        self.grace = grace
+        self._client: docker.DockerClient | None = None
+        self._lock = threading.Lock()
+
+    def _docker(self) -> docker.DockerClient:
+        """Connected on first use, so a worker can start before its Docker engine."""
+        with self._lock:
+            if self._client is None:
+                self._client = docker.from_env(max_pool_size=MAX_CONNECTIONS)
+            return self._client
+
+    def run(self, spec: RunSpec, log: LogWriter, stop: threading.Event) -> Result:
+        deadline = time.monotonic() + spec.timeout
+        step = "reach the Docker engine"
+        try:
+            client = self._docker()
+            step = f"get image {spec.image}"
+            _ensure_image(client, spec.image)
+            step = "create the container"
+            container = client.containers.create(
+                spec.image,
+                command=spec.args,
+                entrypoint=spec.command,
+                environment=spec.env,
+                network_mode="host",
+                labels={LABEL_TASK_RUN_ID: str(spec.task_run_id), LABEL_TASK_NAME: spec.name},
+            )
+        except _ERRORS as exc:
+            return Result(Outcome.ERROR, f"cannot {step}: {_reason(exc)}")
+        try:
+            container.start()
+            output = container.logs(stream=True, follow=True)  # one message per chunk
+            pump = start_pump(output, log, spec.name, framed=True)
+            waiter = Waiter(lambda: container.wait()["StatusCode"], spec.name)
+            try:
+                return waiter.result(deadline, stop, spec.timeout)
+            finally:
+                if not waiter.done:
+                    self._stop(container)
+                pump.join(DRAIN_SECONDS)  # before removal, which would cut the output short
+        except _ERRORS as exc:
+            return Result(Outcome.ERROR, f"docker: {_reason(exc)}")
+        finally:
+            _remove(container)
+
+    def _stop(self, container: Container) -> None:
+        """SIGTERM, then SIGKILL after the grace period (removal kills it anyway)."""
+        try:
+            container.stop(timeout=self.grace)
+        except _ERRORS as exc:
+            logger.warning("stopping container %s failed: %s", container.short_id, _reason(exc))
+
+
+def _ensure_image(client: docker.DockerClient, image: str) -> None:
+    """Use the local image; pull only when absent, and always one tag."""
+    try:
+        client.images.get(image)
+    except ImageNotFound:
+        repository, tag = parse_repository_tag(image)
+        client.images.pull(repository, tag=tag or "latest")
+
+
+def _remove(container: Container) -> None:
+    try:
+        container.remove(force=True)
+    except NotFound:
+        pass
+    except _ERRORS as exc:
+        logger.error(
+            "removing container %s failed, it is left behind: %s", container.short_id, _reason(exc)
+        )

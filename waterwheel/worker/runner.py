@@ -1,0 +1,162 @@
+"""Running one task request, from claim to final progress.
+
+The order matters: the definition is fetched before the claim (an unreachable
+API leaves the request unacknowledged, to come again), the claim makes sure no
+other worker runs the same run, and the final progress is published before the
+request is acknowledged, so a worker that dies mid-run leaves a run that the
+scheduler sees go silent and runs again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from waterwheel.auth.tokens import StashGrant, TokenKeys
+from waterwheel.broker.messages import Progress, TaskRequest
+from waterwheel.config import Settings
+from waterwheel.states import State
+from waterwheel.timeutil import format_datetime, utcnow
+from waterwheel.worker.api_client import ApiClient
+from waterwheel.worker.engines.base import Engine, Outcome, Result, RunSpec
+
+log = logging.getLogger(__name__)
+
+# The stash token outlives the run's timeout by this much (seconds).
+TOKEN_MARGIN = 300
+
+
+def task_environment(
+    definition: dict[str, Any],
+    request: TaskRequest,
+    settings: Settings,
+    stash_token: str,
+) -> dict[str, str]:
+    """The task's own env entries, then Waterwheel's variables, which win."""
+    env = dict(entry.split("=", 1) for entry in definition.get("env") or [])
+    env.update(
+        {
+            "WATERWHEEL_TRIGGER_DATETIME": format_datetime(request.trigger_datetime) or "",
+            "WATERWHEEL_TASK_NAME": definition["task_name"],
+            "WATERWHEEL_TASK_ID": definition["task_id"],
+            "WATERWHEEL_JOB_NAME": definition["job_name"],
+            "WATERWHEEL_JOB_ID": definition["job_id"],
+            "WATERWHEEL_PROJECT_NAME": definition["project_name"],
+            "WATERWHEEL_PROJECT_ID": definition["project_id"],
+            "WATERWHEEL_SERVER_ADDR": settings.server_addr,
+            "WATERWHEEL_JWT": stash_token,
+            "WATERWHEEL_TASK_RUN_ID": str(request.task_run_id),
+            "WATERWHEEL_ATTEMPT": str(request.attempt),
+        }
+    )
+    return env
+
+
+class TaskRunner:
+    def __init__(
+        self,
+        settings: Settings,
+        worker_id: uuid.UUID,
+        api: ApiClient,
+        keys: TokenKeys,
+        engine: Engine,
+        publish: Callable[[Progress], None],
+        open_log: Callable[[uuid.UUID], Any],
+    ) -> None:
+        self.settings = settings
+        self.worker_id = worker_id
+        self.api = api
+        self.keys = keys
+        self.engine = engine
+        self.publish = publish
+        self.open_log = open_log
+        self.stop = threading.Event()
+
+    def handle(self, request: TaskRequest) -> str | None:
+        """Run the request to its end; returns the result, or None when the run
+        was not ours to run (already claimed, finished or cancelled)."""
+        definition = self.api.task_definition(request.task_id)
+        refused = self.api.start_run(request.task_run_id, self.worker_id)
+        if refused is not None:
+            log.info("task run %s not run: %s", request.task_run_id, refused)
+            return None
+        started = utcnow()
+        self._progress(request, started, None, State.RUNNING)
+        if definition is None:
+            result = Result(Outcome.ERROR, "task definition not found")
+        elif definition.get("image") is None:
+            result = Result(Outcome.SUCCESS)  # a no-op task
+        else:
+            result = self._run(request, definition, started)
+        self._progress(request, started, utcnow(), result.outcome, result.message or None)
+        return result.outcome
+
+    def _run(self, request: TaskRequest, definition: dict[str, Any], started: datetime) -> Result:
+        own_timeout = (definition.get("timeout") or {}).get("secs")
+        timeout = own_timeout or self.settings.default_task_timeout
+        grant = StashGrant(
+            task_id=uuid.UUID(definition["task_id"]),
+            job_id=uuid.UUID(definition["job_id"]),
+            project_id=uuid.UUID(definition["project_id"]),
+            trigger_datetime=request.trigger_datetime,
+        )
+        token = self.keys.stash_token(grant, lifetime=int(timeout) + TOKEN_MARGIN)
+        spec = RunSpec(
+            task_run_id=request.task_run_id,
+            image=definition["image"],
+            args=list(definition.get("args") or []),
+            env=task_environment(definition, request, self.settings, token),
+            command=definition.get("command"),
+            timeout=float(timeout),
+            name=definition["task_name"],
+        )
+        writer = self.open_log(request.task_run_id)
+        beating = threading.Event()
+        heartbeat = threading.Thread(
+            target=self._heartbeat, args=(request, started, beating), daemon=True
+        )
+        heartbeat.start()
+        try:
+            result = self.engine.run(spec, writer, self.stop)
+        finally:
+            beating.set()
+            heartbeat.join()
+        try:
+            writer.close(result.outcome)
+        except Exception:
+            log.exception("closing the log of %s failed", request.task_run_id)
+        return result
+
+    def _heartbeat(self, request: TaskRequest, started: datetime, done: threading.Event) -> None:
+        """``running`` again every task_heartbeat: the scheduler's proof of life."""
+        while not done.wait(self.settings.task_heartbeat):
+            try:
+                self._progress(request, started, None, State.RUNNING)
+            except Exception:
+                log.exception("heartbeat of task run %s failed", request.task_run_id)
+
+    def _progress(
+        self,
+        request: TaskRequest,
+        started: datetime,
+        finished: datetime | None,
+        result: str,
+        message: str | None = None,
+    ) -> None:
+        self.publish(
+            Progress(
+                task_run_id=request.task_run_id,
+                task_id=request.task_id,
+                trigger_datetime=request.trigger_datetime,
+                started_datetime=started,
+                finished_datetime=finished,
+                result=result,
+                worker_id=self.worker_id,
+                message=message,
+            )
+        )
+
