@@ -284,7 +284,12 @@ def test_delete_cascades_jobs_runs_tokens_and_stash(client, db, settings):
     assert client.put(f"/api/projects/{PROJECT_ID}/stash/secret", data=b"s").status_code == 201
     assert client.put("/api/stash/global", data=b"g").status_code == 201
     other = create_project(client, "survivor")
-    survivor_job = deploy_job(client, job_doc("kept", project="survivor"))
+    survivor_doc = job_doc("kept", project="survivor")
+    survivor_doc["tasks"].append({"name": "c", "depends": ["test_project/simple_job/task/step0"]})
+    survivor_job = deploy_job(client, survivor_doc)
+    kept = task_ids(client, survivor_job)
+    graph = client.get(f"/api/jobs/{survivor_job}/graph").get_json()
+    assert {"from": step0, "to": kept["c"], "kind": "success"} in graph["edges"]
 
     response = client.delete(f"/api/projects/{PROJECT_ID}")
     assert response.status_code == 204
@@ -301,9 +306,13 @@ def test_delete_cascades_jobs_runs_tokens_and_stash(client, db, settings):
     assert counts["task_run"] == 0
     assert counts["token"] == 0
     assert counts["job"] == 1
-    assert counts["task"] == 2
+    assert counts["task"] == 3
     assert counts["global_stash"] == 1
     assert client.get(f"/api/jobs/{survivor_job}").status_code == 200
+    assert task_ids(client, survivor_job) == kept
+    graph = client.get(f"/api/jobs/{survivor_job}/graph").get_json()
+    assert {n["job_id"] for n in graph["nodes"]} == {survivor_job}
+    assert not any(step0 in (e["from"], e["to"]) for e in graph["edges"])
     # The name is free again.
     assert client.post("/api/projects", json=sample_doc("project.json")).status_code == 201
 

@@ -8,6 +8,7 @@ test stops and starts the local RabbitMQ application with rabbitmqctl.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import shutil
 import subprocess
@@ -43,12 +44,14 @@ WORKER_QUEUES = ("default", "gpu")
 AT = datetime(2025, 1, 3, 10, 0, tzinfo=UTC)
 
 
-def _require_rabbitmq() -> None:
+@functools.cache
+def _rabbitmq_reachable() -> bool:
     try:
         with kombu.Connection(AMQP_URL, connect_timeout=2) as conn:
-            conn.ensure_connection(max_retries=1)
+            conn.connect()
     except Exception:
-        service_missing("RabbitMQ", START_RABBITMQ)
+        return False
+    return True
 
 
 def _delete_entities(topology: Topology) -> None:
@@ -74,7 +77,8 @@ def broker(request: pytest.FixtureRequest) -> Iterator[Broker]:
         with Broker("memory://", topology=topology) as memory_broker:
             yield memory_broker
         return
-    _require_rabbitmq()
+    if not _rabbitmq_reachable():
+        service_missing("RabbitMQ", START_RABBITMQ)
     with Broker(AMQP_URL, topology=topology) as amqp_broker:
         yield amqp_broker
     _delete_entities(topology)
@@ -91,15 +95,15 @@ def wait_for(condition: Callable[[], bool], timeout: float = 10.0) -> None:
 @contextlib.contextmanager
 def running(
     broker: Broker, kind: Kind, handler: Callable[[Any, Any], None], **options: Any
-) -> Iterator[threading.Event]:
-    """Consume in a thread; yields an event set once it is connected."""
+) -> Iterator[None]:
+    """Consume in a thread, from once it is connected to the end of the block."""
     connected = threading.Event()
     consumer = Consumer(broker, on_connect=connected.set)
     consumer.consume(kind, handler, **{"prefetch": 10, **options})
     consumer.start()
     try:
         assert connected.wait(10), "the consumer did not connect"
-        yield connected
+        yield
     finally:
         assert consumer.stop(), "the consumer did not stop"
 

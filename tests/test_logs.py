@@ -399,6 +399,16 @@ def test_unknown_run_is_a_404(client, store) -> None:
     assert response.get_json() == {"error": "task run not found"}
 
 
+def test_unreachable_redis_is_a_503(db: Database, run_id: uuid.UUID) -> None:
+    settings = Settings(hmac_secret=HMAC_SECRET, redis_url="redis://127.0.0.1:1/0")
+    app = create_app(settings, db=db)
+    if "logs" not in app.blueprints:
+        logs_api.register(app)
+    response = app.test_client().get(f"/api/task_runs/{run_id}/log")
+    assert response.status_code == 503
+    assert "log store (Redis)" in response.get_json()["error"]
+
+
 def test_workers_post_lines_with_a_config_token(client, settings, store, run_id) -> None:
     url = f"/int-api/task_runs/{run_id}/logs"
     headers = bearer(config_token(settings, run_id))

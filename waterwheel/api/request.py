@@ -56,6 +56,8 @@ def query_list(name: str, allowed: set[str], what: str) -> list[str] | None:
     if text is None:
         return None
     values = [v for v in text.split(",") if v]
+    if not values:
+        return None  # "?state=" filters nothing out
     for value in values:
         if value not in allowed:
             raise bad_request(f"invalid {what}: '{value}'")

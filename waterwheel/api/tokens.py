@@ -126,7 +126,9 @@ def clear_tokens(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseRetur
 
 
 def _priority(data: dict[str, Any], default: str) -> str:
-    priority = data.get("priority") or default
+    priority = data.get("priority")
+    if priority is None:
+        return default
     if not isinstance(priority, str) or priority not in ALL_PRIORITIES:
         raise bad_request(f"priority: invalid priority '{priority}'")
     return priority

@@ -131,6 +131,7 @@ class Broker:
             }
             self._base = kombu.Connection(url, transport_options=options)
         self._producers = ProducerPool(self._base.Pool(limit=pool_size), limit=pool_size)
+        # What a consumer survives by reconnecting.
         self.recoverable_errors: tuple[type[BaseException], ...] = (
             OperationalError,
             *self._base.connection_errors,
@@ -318,7 +319,9 @@ class Consumer:
                 self._session()  # resets the wait once connected
             except self._broker.recoverable_errors as exc:
                 log.warning(
-                    "broker connection lost (%s); reconnecting in %.1f s", exc, self._reconnect_wait
+                    "broker consumer disconnected (%s); reconnecting in %.1f s",
+                    exc,
+                    self._reconnect_wait,
                 )
             except Exception:
                 log.exception("broker consumer failed; restarting in %.1f s", self._reconnect_wait)
