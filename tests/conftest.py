@@ -76,7 +76,9 @@ def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, D
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, _databases: dict[str, Database], tmp_path_factory) -> Database:
+def db(
+    request: pytest.FixtureRequest, _databases: dict[str, Database], tmp_path_factory
+) -> Database:
     """A migrated, empty database of each kind (migrated once, emptied per test)."""
     kind = request.param
     if kind not in _databases:

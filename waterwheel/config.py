@@ -26,8 +26,12 @@ def _bool(text: str) -> bool:
     raise ValueError(f"expected true or false, got '{text}'")
 
 
+def _list(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
 # How each kind of setting is read from its environment string.
-_PARSERS = {"str": str, "int": int, "bool": _bool, "duration": duration_seconds}
+_PARSERS = {"str": str, "int": int, "bool": _bool, "duration": duration_seconds, "list": _list}
 
 
 def _setting(default: Any, kind: str = "str") -> Any:
@@ -59,6 +63,11 @@ class Settings:
     task_heartbeat: int = _setting(60, "duration")
     log_retention: int = _setting(4 * 3600, "duration")
     amqp_consumer_timeout: int = _setting(24 * 3600, "duration")
+    # Beyond the original: how often schedulers write their liveness row (a
+    # scheduler silent for three of these loses its triggers to the others),
+    # and which worker queues a worker takes tasks from (task routing).
+    scheduler_heartbeat: int = _setting(5, "duration")
+    worker_queues: tuple[str, ...] = _setting(("default",), "list")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

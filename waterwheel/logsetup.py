@@ -46,11 +46,11 @@ def configure(spec: str, json_lines: bool) -> None:
     if json_lines:
         handler.setFormatter(JsonFormatter())
     else:
-        handler.setFormatter(
-            logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-        )
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
+    # The embedded HTTP server logs every request at info; only when asked.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     for part in filter(None, (p.strip() for p in spec.split(","))):
         name, sep, level = part.rpartition("=")
         if sep:

@@ -38,6 +38,7 @@ def create_app(
         health,
         internal,
         jobs,
+        logs,
         openapi,
         projects,
         runs,
@@ -59,4 +60,5 @@ def create_app(
     errors.register(app)
     for module in (health, projects, jobs, tasks, tokens, runs, stash, cluster, internal, openapi):
         app.register_blueprint(module.bp)
+    logs.register(app)
     return app

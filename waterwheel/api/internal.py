@@ -22,7 +22,7 @@ from waterwheel.timeutil import utcnow
 bp = Blueprint("internal", __name__, url_prefix="/int-api")
 
 
-def _require_config_token(subject: uuid.UUID) -> None:
+def require_config_token(subject: uuid.UUID) -> None:
     try:
         granted = services().keys.verify_config(bearer_token("config token"))
     except InvalidToken as exc:
@@ -33,14 +33,14 @@ def _require_config_token(subject: uuid.UUID) -> None:
 
 @bp.get("/tasks/<id:task_id>")
 def task(task_id: uuid.UUID) -> ResponseReturnValue:
-    _require_config_token(task_id)
+    require_config_token(task_id)
     with services().db.transaction() as session:
         return jsonify(task_definition(session, task_id))
 
 
 @bp.get("/projects/<id:project_id>/config")
 def project_config(project_id: uuid.UUID) -> ResponseReturnValue:
-    _require_config_token(project_id)
+    require_config_token(project_id)
     with services().db.transaction() as session:
         project = get_or_404(session, Project, project_id)
         return jsonify(project.config if project.config is not None else {})
@@ -51,7 +51,7 @@ def start_run(task_run_id: uuid.UUID) -> ResponseReturnValue:
     """A worker claims a queued run before running it: exactly one claim wins,
     so a redelivered or republished task request never runs the task twice.
     A run of a paused job (or a task since removed) is cancelled instead."""
-    _require_config_token(task_run_id)
+    require_config_token(task_run_id)
     try:
         worker_id = uuid.UUID(str(json_object()["worker_id"]))
     except (KeyError, ValueError) as exc:

@@ -234,13 +234,15 @@ def duration(job_id: uuid.UUID) -> ResponseReturnValue:
             times = times.where(TaskRun.trigger_datetime < before)
         recent = [
             row
-            for row in session.scalars(
-                times.order_by(TaskRun.trigger_datetime.desc()).limit(limit)
-            )
+            for row in session.scalars(times.order_by(TaskRun.trigger_datetime.desc()).limit(limit))
         ]
         rows = session.execute(
-            select(Task.name, TaskRun.trigger_datetime, TaskRun.started_datetime,
-                   TaskRun.finish_datetime)
+            select(
+                Task.name,
+                TaskRun.trigger_datetime,
+                TaskRun.started_datetime,
+                TaskRun.finish_datetime,
+            )
             .join(Task, Task.id == TaskRun.task_id)
             .where(
                 Task.job_id == job_id,
@@ -262,4 +264,3 @@ def duration(job_id: uuid.UUID) -> ResponseReturnValue:
             ]
         }
     )
-

@@ -25,7 +25,7 @@ from sqlalchemy import select
 
 from waterwheel.api import services
 from waterwheel.api.errors import bad_request, not_found
-from waterwheel.api.internal import _require_config_token
+from waterwheel.api.internal import require_config_token
 from waterwheel.api.request import json_object, query_int
 from waterwheel.config import Settings
 from waterwheel.db import Database
@@ -175,7 +175,7 @@ def follow_log(ws: Server, task_run_id: uuid.UUID) -> None:
 def deliver(task_run_id: uuid.UUID) -> ResponseReturnValue:
     """Lines from a worker that has no Redis: ``{"lines": [...], "end": null |
     outcome}``, with a config token for the run."""
-    _require_config_token(task_run_id)
+    require_config_token(task_run_id)
     body = json_object()
     lines = body.get("lines", [])
     end = body.get("end")

@@ -36,9 +36,7 @@ def get_trigger(trigger_id: uuid.UUID) -> ResponseReturnValue:
         times = select(Token.trigger_datetime).where(Token.task_id.in_(fed)).distinct()
         if before is not None:
             times = times.where(Token.trigger_datetime < before)
-        recent = list(
-            session.scalars(times.order_by(Token.trigger_datetime.desc()).limit(limit))
-        )
+        recent = list(session.scalars(times.order_by(Token.trigger_datetime.desc()).limit(limit)))
 
         def count(*states: str):
             return func.sum(case((Token.state.in_(states), 1), else_=0))

@@ -57,6 +57,7 @@ class Progress:
     finished_datetime: datetime | None
     result: str
     worker_id: uuid.UUID
+    message: str | None = None  # why a run failed or errored, for people to read
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +68,7 @@ class Progress:
             "finished_datetime": format_datetime(self.finished_datetime),
             "result": self.result,
             "worker_id": str(self.worker_id),
+            "message": self.message,
         }
 
     @classmethod
@@ -80,6 +82,7 @@ class Progress:
             finished_datetime=parse_datetime(finished) if finished else None,
             result=data["result"],
             worker_id=uuid.UUID(data["worker_id"]),
+            message=data.get("message"),
         )
 
 

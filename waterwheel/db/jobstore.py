@@ -148,7 +148,10 @@ def _rebuild_edges(
     task_edges: list[dict] = []
     for index, task in enumerate(spec.tasks):
         child = tasks[task.name].id
-        for field_name, refs in (("depends", task.depends), ("depends_failure", task.depends_failure)):
+        for field_name, refs in (
+            ("depends", task.depends),
+            ("depends_failure", task.depends_failure),
+        ):
             kind = "success" if field_name == "depends" else "failure"
             for j, ref in enumerate(refs):
                 where = f"tasks[{index}].{field_name}[{j}]"
@@ -186,8 +189,10 @@ class _Resolver:
         self.session = session
         self.project = project
         self.job = job
-        self.local = {"trigger": {k: v.id for k, v in triggers.items()},
-                      "task": {k: v.id for k, v in tasks.items()}}
+        self.local = {
+            "trigger": {k: v.id for k, v in triggers.items()},
+            "task": {k: v.id for k, v in tasks.items()},
+        }
 
     def resolve(self, ref: Reference, where: str) -> uuid.UUID:
         project_name = ref.project or self.project.name

@@ -46,7 +46,7 @@ class OwnedTrigger:
     latest: datetime | None
     earliest: datetime | None
     fresh: bool = True  # not caught up yet
-    signature: tuple = field(default=())
+    definition: tuple = field(default=())  # what, changed, calls for a catch-up
 
     def next_moment(self) -> datetime | None:
         t = self.times.next_time(self.latest)
@@ -67,7 +67,7 @@ def _owned_from_row(row: Trigger) -> OwnedTrigger:
         catchup=row.catchup,
         latest=row.latest_trigger_datetime,
         earliest=row.earliest_trigger_datetime,
-        signature=(times, row.catchup, row.latest_trigger_datetime),
+        definition=(times, row.catchup),
     )
 
 
@@ -166,11 +166,11 @@ class TriggerLoop:
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
+            self.wake.clear()  # before looking: a wake-up from now on is not lost
             if self._reload.is_set():
                 self._reload.clear()
                 self._refresh()
             waiting_for = self._fire_due()
-            self.wake.clear()
             if waiting_for is None:
                 self.wake.wait(5.0)
             else:
@@ -182,12 +182,16 @@ class TriggerLoop:
     def _refresh(self) -> None:
         with self.db.transaction() as session:
             rows = [t for t in load_triggers(session) if self.owns(t.id)]
-        fresh: dict[uuid.UUID, OwnedTrigger] = {}
+        owned: dict[uuid.UUID, OwnedTrigger] = {}
         for row in rows:
             known = self.triggers.get(row.id)
-            # Unchanged triggers keep their state; new or changed ones catch up.
-            fresh[row.id] = known if known and known.signature == row.signature else row
-        self.triggers = fresh
+            if known is not None and known.definition == row.definition:
+                # Unchanged: carry on from the stored bookmark, no catch-up.
+                known.latest, known.earliest = row.latest, row.earliest
+                owned[row.id] = known
+            else:
+                owned[row.id] = row  # new, changed, unpaused or newly owned: catch up
+        self.triggers = owned
 
     def _fire_due(self) -> tuple[datetime, uuid.UUID] | None:
         """Fire everything due; returns the next moment something is due."""
@@ -218,7 +222,6 @@ class TriggerLoop:
                 executions = fire(session, trigger, times, priority, with_tokens=not skip)
             if executions is None:
                 self._reload.set()  # someone else moved it: re-read before going on
-                self.triggers.pop(trigger.id, None)
                 return
             self.dispatch(order_catchup(executions, trigger.catchup) if catching_up else executions)
 

@@ -56,6 +56,10 @@ def task_environment(
     return env
 
 
+class WorkerStopped(Exception):
+    """The worker is shutting down: the request stays unacknowledged."""
+
+
 class TaskRunner:
     def __init__(
         self,
@@ -92,6 +96,10 @@ class TaskRunner:
             result = Result(Outcome.SUCCESS)  # a no-op task
         else:
             result = self._run(request, definition, started)
+        if self.stop.is_set() and result.outcome == Outcome.ERROR:
+            # Not the task's fault: leave the run to the scheduler, which sees it
+            # go silent and runs it again as a new attempt.
+            raise WorkerStopped(f"worker stopped during task run {request.task_run_id}")
         self._progress(request, started, utcnow(), result.outcome, result.message or None)
         return result.outcome
 
@@ -159,4 +167,3 @@ class TaskRunner:
                 message=message,
             )
         )
-

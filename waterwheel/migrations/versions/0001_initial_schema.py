@@ -286,7 +286,6 @@ def upgrade() -> None:
         )
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("retry", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_retry_retry_at_datetime"))

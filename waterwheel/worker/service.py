@@ -1,0 +1,144 @@
+"""A worker process: task slots consuming requests, a heartbeat to the API,
+and a listener that keeps the cached task definitions fresh.
+
+Each slot has its own broker consumer with a prefetch of one, so the worker
+runs at most ``max_tasks`` tasks at once, and a request is acknowledged only
+after its run ended and the final progress was published.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+import uuid
+
+from kombu.message import Message
+
+from waterwheel import __version__
+from waterwheel.auth.tokens import TokenKeys
+from waterwheel.broker.client import Broker, Consumer, Kind
+from waterwheel.broker.messages import ConfigUpdate, TaskRequest
+from waterwheel.config import Settings
+from waterwheel.logs.writer import log_writer
+from waterwheel.metrics import Metrics
+from waterwheel.timeutil import format_datetime, utcnow
+from waterwheel.worker.api_client import ApiClient, ApiUnavailable
+from waterwheel.worker.engines import make_engine
+from waterwheel.worker.engines.base import Engine
+from waterwheel.worker.runner import TaskRunner
+
+log = logging.getLogger(__name__)
+
+HEARTBEAT_SECONDS = 5
+STARTUP_ATTEMPTS = 5
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        broker: Broker,
+        keys: TokenKeys,
+        metrics: Metrics,
+        engine: Engine | None = None,
+    ) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.metrics = metrics
+        self.id = uuid.uuid4()
+        self.api = ApiClient(settings.server_addr, keys)
+        self.runner = TaskRunner(
+            settings,
+            self.id,
+            self.api,
+            keys,
+            engine or make_engine(settings.task_engine),
+            broker.publish_progress,
+            lambda run_id: log_writer(settings, run_id, keys, self.api.http),
+        )
+        self.running = 0
+        self.total = 0
+        self._count_lock = threading.Lock()
+        self.stopping = threading.Event()
+        self.slots = [self._slot(n) for n in range(settings.max_tasks)]
+        self.config = Consumer(broker)
+        self.config.consume(Kind.CONFIG, self._on_config, prefetch=100)
+        self._heartbeat_thread = threading.Thread(
+            target=self._heartbeats, name="worker-heartbeat", daemon=True
+        )
+
+    def _slot(self, n: int) -> Consumer:
+        consumer = Consumer(self.broker)
+        consumer.consume(
+            Kind.TASKS, self._on_task, prefetch=1, queues=list(self.settings.worker_queues)
+        )
+        return consumer
+
+    def _on_task(self, request: TaskRequest, _message: Message) -> None:
+        self.metrics.task_received(self.id)
+        with self._count_lock:
+            self.running += 1
+        self.metrics.tasks_running(self.id, self.running)
+        try:
+            result = self.runner.handle(request)
+        finally:
+            with self._count_lock:
+                self.running -= 1
+        self.metrics.tasks_running(self.id, self.running)
+        if result is not None:
+            with self._count_lock:
+                self.total += 1
+            self.metrics.task_finished(self.id, result)
+
+    def _on_config(self, update: ConfigUpdate, _message: Message) -> None:
+        if update.kind == "TaskDef":
+            self.api.forget_task(update.id)
+
+    def heartbeat(self) -> None:
+        self.api.heartbeat(
+            {
+                "uuid": str(self.id),
+                "addr": socket.gethostname(),
+                "last_seen_datetime": format_datetime(utcnow()),
+                "running_tasks": self.running,
+                "total_tasks": self.total,
+                "version": __version__,
+            }
+        )
+
+    def _heartbeats(self) -> None:
+        while not self.stopping.wait(HEARTBEAT_SECONDS):
+            try:
+                self.heartbeat()
+            except ApiUnavailable as exc:
+                log.warning("worker heartbeat failed: %s", exc)
+
+    def start(self) -> Worker:
+        """Announce the worker to the API (it must be reachable), then take tasks."""
+        for attempt in range(1, STARTUP_ATTEMPTS + 1):
+            try:
+                self.heartbeat()
+                break
+            except ApiUnavailable as exc:
+                if attempt == STARTUP_ATTEMPTS:
+                    raise
+                log.warning("API not reachable yet (%s); trying again", exc)
+                time.sleep(HEARTBEAT_SECONDS)
+        self.config.start(name="worker-config")
+        for n, slot in enumerate(self.slots):
+            slot.start(name=f"worker-slot-{n}")
+        self._heartbeat_thread.start()
+        log.info("worker %s started with %d slots", self.id, len(self.slots))
+        return self
+
+    def stop(self) -> None:
+        """Stop taking tasks; running ones are ended (their runs go back to the queue)."""
+        self.stopping.set()
+        self.runner.stop.set()
+        self.config.stop()
+        for slot in self.slots:
+            slot.stop()
+        self._heartbeat_thread.join(timeout=HEARTBEAT_SECONDS + 1)
+        log.info("worker %s stopped", self.id)
