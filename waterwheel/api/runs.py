@@ -29,6 +29,7 @@ def run_json(run: TaskRun) -> dict[str, Any]:
         "state": run.state,
         "priority": run.priority,
         "worker_id": run.worker_id,
+        "message": run.message,  # why it failed or errored (beyond the original)
     }
 
 

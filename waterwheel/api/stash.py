@@ -166,7 +166,8 @@ def list_job(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnVal
         return jsonify(list(names))
 
 
-@bp.put("/int-api/jobs/<id:job_id>/stash/<dt:trigger_datetime>/<key>")
+# POST as well as PUT: tools in minimal images (busybox wget) can only POST.
+@bp.route("/int-api/jobs/<id:job_id>/stash/<dt:trigger_datetime>/<key>", methods=["PUT", "POST"])
 def put_job(job_id: uuid.UUID, trigger_datetime: datetime, key: str) -> ResponseReturnValue:
     _job_grant(job_id, trigger_datetime)
     row = {"job_id": job_id, "trigger_datetime": trigger_datetime, "name": _key(key)}

@@ -1,0 +1,96 @@
+"""The ``stack`` fixture: each scenario runs on the embedded default and on the
+real services (a fresh PostgreSQL database, its own RabbitMQ vhost, Redis)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import redis
+
+from tests.conftest import HMAC_SECRET, _drop_postgres, _fresh_postgres, service_missing
+from tests.e2e.stack import FAST, Stack
+from waterwheel.config import Settings
+from waterwheel.db import Database
+
+RABBITMQ = os.environ.get("WATERWHEEL_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
+REDIS = os.environ.get("WATERWHEEL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def vhost() -> Iterator[str]:
+    """A RabbitMQ vhost of its own, so no scenario sees another's messages."""
+    name = f"waterwheel-test-{uuid.uuid4().hex[:12]}"
+    try:
+        rabbitmqctl("add_vhost", name)
+        rabbitmqctl("set_permissions", "-p", name, "guest", ".*", ".*", ".*")
+    except (OSError, subprocess.SubprocessError):
+        service_missing("RabbitMQ", "rabbitmq-server -detached")
+    yield f"{RABBITMQ}/{name}"
+    rabbitmqctl("delete_vhost", name)
+
+
+def embedded_settings(tmp_path) -> tuple[Settings, Database]:
+    db = Database(f"sqlite:///{tmp_path}/waterwheel.db")
+    settings = Settings(
+        db_url=db.url,
+        amqp_addr="memory://",
+        redis_url=None,
+        task_engine="local",
+        hmac_secret=HMAC_SECRET,
+        no_authz=True,
+        **FAST,
+    )
+    return settings, db
+
+
+def services_settings(amqp: str) -> tuple[Settings, Database]:
+    try:
+        redis.Redis.from_url(REDIS).ping()
+    except redis.RedisError:
+        service_missing("Redis", "redis-server --daemonize yes --port 6379")
+    db = _fresh_postgres()
+    settings = Settings(
+        db_url=db.url,
+        amqp_addr=amqp,
+        redis_url=REDIS,
+        task_engine="local",
+        hmac_secret=HMAC_SECRET,
+        no_authz=True,
+        **FAST,
+    )
+    return settings, db
+
+
+@pytest.fixture(params=["embedded", "services"])
+def kind(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def stack_settings(kind, tmp_path, request) -> Iterator[tuple[Settings, Database]]:
+    if kind == "embedded":
+        settings, db = embedded_settings(tmp_path)
+    else:
+        settings, db = services_settings(request.getfixturevalue("vhost"))
+    db.upgrade()
+    yield settings, db
+    db.dispose()
+    if kind == "services":
+        _drop_postgres(db.engine.url)
+
+
+@pytest.fixture
+def stack(stack_settings) -> Iterator[Stack]:
+    settings, db = stack_settings
+    running = Stack(settings, db)
+    running.project()
+    yield running
+    running.stop()
