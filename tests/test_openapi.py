@@ -2,14 +2,20 @@
 
 It names exactly the routes the app registers, it is valid OpenAPI 3.1, and the
 responses of a real run through the sample jobs match the schemas it gives for
-their path, method and status code; every documented status is exercised.
+their path, method and status code; every documented status is exercised. The
+log websocket's handshake (101) and frames need a real socket: the scenario
+serves the app on one for them.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,9 +30,11 @@ from jsonschema.exceptions import best_match
 from openapi_spec_validator import validate as validate_openapi
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from simple_websocket import Client, ConnectionClosed
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
-from tests.conftest import SAMPLES
+from tests.conftest import HMAC_SECRET, SAMPLES
 from waterwheel.api import create_app
 from waterwheel.api.openapi import OPENAPI_DOCUMENT
 from waterwheel.auth.tokens import StashGrant, TokenKeys
@@ -84,6 +92,13 @@ def deref(node: dict[str, Any]) -> dict[str, Any]:
         for part in ref[2:].split("/"):
             node = node[part.replace("~1", "/").replace("~0", "~")]
     return node
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """The database's log store, so that the scenario needs no Redis; the 503 of
+    an unreachable Redis is exercised by a second app configured with one."""
+    return Settings(hmac_secret=HMAC_SECRET, no_authz=True, redis_url=None)
 
 
 @pytest.fixture
@@ -326,6 +341,24 @@ class Api:
                 "worker_id": "nobody",
             },
         ),
+        (
+            "TaskRun",  # without the message
+            {
+                "task_run_id": str(uuid.uuid4()),
+                "attempt": 1,
+                "queued_datetime": T0,
+                "started_datetime": None,
+                "finish_datetime": None,
+                "state": "active",
+                "priority": "high",
+                "worker_id": None,
+            },
+        ),
+        ("LogPage", {"lines": [], "next": "1", "ended": True, "outcome": "success"}),
+        ("LogPage", {"lines": [], "next": None, "ended": True, "outcome": "cancelled"}),
+        ("LogPage", {"lines": [{"id": 1, "line": "x"}], "next": "1", "ended": False}),
+        ("LogFrame", {"end": None}),
+        ("LogFrame", {"id": "1", "line": "x", "end": "success"}),
         ("Error", {"error": ""}),
         ("Error", {"message": "x"}),
     ],
@@ -395,6 +428,7 @@ def test_responses_match_the_document(client: FlaskClient, settings: Settings) -
     _tokens(api, world)
     _runs_and_cluster(api, world)
     _internal(api, world)
+    _logs(api, world, settings)
     _stash(api, world)
     _bad_path_parameters(api, world)
     _unknown_ids(api, world)
@@ -584,6 +618,7 @@ def _runs_and_cluster(api: Api, world: World) -> None:
                     state="failure",
                     priority="high",
                     attempt=1,
+                    message="exit status 1",
                 ),
                 TaskRun(
                     id=uuid.uuid4(),
@@ -631,7 +666,12 @@ def _runs_and_cluster(api: Api, world: World) -> None:
     job_runs = "/api/jobs/{job_id}/runs/{trigger_datetime}"
     task_runs = "/api/tasks/{task_id}/runs/{trigger_datetime}"
     runs = api.get(job_runs, 200, path=job | {"trigger_datetime": T0}).get_json()
-    assert [r["attempt"] for r in runs] == [1, 2]
+    assert [(r["attempt"], r["message"]) for r in runs] == [(1, "exit status 1"), (2, None)]
+    at_t0 = task | {"trigger_datetime": T0}
+    assert [r["message"] for r in api.get(task_runs, 200, path=at_t0).json] == [
+        "exit status 1",
+        None,
+    ]
     at_t1 = job | {"trigger_datetime": T1}
     assert len(api.get(job_runs, 200, path=at_t1, query_string={"limit": 1}).json) == 1
     api.get(job_runs, 400, path=at_t1, query_string={"limit": 0})
@@ -709,6 +749,29 @@ def _internal(api: Api, world: World) -> None:
     api.post(start, 409, path=run, json=claim, headers=for_run)
     api.post(start, 404, path={"task_run_id": unknown}, json=claim, headers=for_unknown)
 
+    # A queued run of a paused job is cancelled when claimed, and says why.
+    queued_id, at = uuid.uuid4(), datetime(2025, 1, 4, tzinfo=UTC)
+    with world.db.transaction() as session:
+        session.add(
+            TaskRun(
+                id=queued_id,
+                task_id=uuid.UUID(world.step0),
+                queued_datetime=datetime.now(UTC),
+                trigger_datetime=at,
+                state="active",
+            )
+        )
+    queued, for_queued = {"task_run_id": queued_id}, bearer(world.keys.config_token(queued_id))
+    job, paused = {"job_id": world.simple}, "/api/jobs/{job_id}/paused"
+    api.put(paused, 204, path=job, json={"paused": True})
+    refused = api.post(start, 409, path=queued, json=claim, headers=for_queued).get_json()
+    assert refused == {"error": "task run cancelled: job paused"}
+    api.put(paused, 204, path=job, json={"paused": False})
+    task_runs = "/api/tasks/{task_id}/runs/{trigger_datetime}"
+    runs = api.get(task_runs, 200, path=task | {"trigger_datetime": at.isoformat()}).json
+    assert [(r["state"], r["message"]) for r in runs] == [("cancelled", "job paused")]
+    api.post(start, 409, path=queued, json=claim, headers=for_queued)  # not queued any more
+
     _, sample = _sample("project.json")
     config = "/int-api/projects/{project_id}/config"
     assert api.get(config, 200, path=project, headers=for_project).json == sample["config"]
@@ -761,11 +824,123 @@ def _stash(api: Api, world: World) -> None:
     api.put(key, 400, path=mine | {"key": long_key}, headers=token, data=value)
     assert api.get(names, 200, path=run).get_json() == ["result"]
     assert api.get(key, 200, path=mine, headers=token).data == value
+    # POST stores like PUT (busybox wget can only POST).
+    api.post(key, 201, path=mine, headers=token, data=b"posted")
+    api.post(key, 401, path=mine, data=value)
+    api.post(key, 403, path=mine, headers=other_time, data=value)
+    api.post(key, 400, path=mine | {"key": long_key}, headers=token, data=value)
+    assert api.get(key, 200, path=mine, headers=token).data == b"posted"
     api.get(key, 401, path=mine)
     api.get(key, 403, path=mine, headers=other_time)
     api.get(key, 404, path=mine | {"key": "absent"}, headers=token)
     api.delete(key, 204, path=mine)
     assert api.get(names, 200, path=run).get_json() == []
+
+
+WAIT = 10  # seconds the websocket may take for a frame that is due at once
+
+
+@contextmanager
+def serving(app: Flask) -> Iterator[str]:
+    """The app in a real threaded server (a websocket needs a socket): host:port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+def _frames(ws: Client) -> list[Any]:
+    """Every frame until the server closes the socket."""
+    received = []
+    while True:
+        try:
+            text = ws.receive(timeout=WAIT)
+        except ConnectionClosed:
+            return received
+        assert text is not None, f"no frame within {WAIT}s after {received}"
+        received.append(json.loads(text))
+
+
+def _logs(api: Api, world: World, settings: Settings) -> None:
+    run_id, unknown = uuid.uuid4(), uuid.uuid4()
+    now = datetime.now(UTC)
+    with world.db.transaction() as session:
+        session.add(
+            TaskRun(
+                id=run_id,
+                task_id=uuid.UUID(world.step0),
+                trigger_datetime=datetime(2025, 1, 5, tzinfo=UTC),
+                queued_datetime=now,
+                started_datetime=now,
+                worker_id=uuid.UUID(world.worker),
+                state="running",
+            )
+        )
+    run, page = {"task_run_id": run_id}, "/api/task_runs/{task_run_id}/log"
+    deliver, follow = "/int-api/task_runs/{task_run_id}/logs", "/api/task_runs/{task_run_id}/logs"
+    for_run = bearer(TokenKeys.from_settings(settings).config_token(run_id))
+    for_task = bearer(world.keys.config_token(uuid.UUID(world.step0)))
+
+    empty = api.get(page, 200, path=run).get_json()
+    assert empty == {"lines": [], "next": empty["next"], "ended": False, "outcome": None}
+
+    # A worker without Redis delivers its lines.
+    api.post(deliver, 204, path=run, json={"lines": ["one", "two"], "end": None}, headers=for_run)
+    api.post(deliver, 401, path=run, json={"lines": ["x"]})
+    api.post(deliver, 403, path=run, json={"lines": ["x"]}, headers=for_task)
+    api.post(deliver, 400, path=run, json={"lines": [1]}, headers=for_run)
+    api.post(deliver, 400, path=run, json={"lines": [], "end": "finished"}, headers=for_run)
+    api.post(deliver, 415, path=run, data="one", content_type="text/plain", headers=for_run)
+    for_unknown = bearer(world.keys.config_token(unknown))
+    api.post(deliver, 404, path={"task_run_id": unknown}, json={"lines": []}, headers=for_unknown)
+
+    first = api.get(page, 200, path=run, query_string={"limit": 1}).get_json()
+    assert [entry["line"] for entry in first["lines"]] == ["one"]
+    assert first["next"] == first["lines"][0]["id"] and not first["ended"]
+    rest = api.get(page, 200, path=run, query_string={"after": first["next"]}).get_json()
+    assert [entry["line"] for entry in rest["lines"]] == ["two"]
+    api.get(page, 400, path=run, query_string={"after": "nope"})
+    api.get(page, 400, path=run, query_string={"limit": 0})
+    api.get(page, 404, path={"task_run_id": unknown})
+
+    api.post(deliver, 204, path=run, json={"lines": ["three"], "end": "success"}, headers=for_run)
+    last = api.get(page, 200, path=run, query_string={"after": rest["next"]}).get_json()
+    assert [entry["line"] for entry in last["lines"]] == ["three"]
+    assert (last["next"], last["ended"], last["outcome"]) == (None, True, "success")
+    lines = first["lines"] + rest["lines"] + last["lines"]
+
+    # The websocket. Through the test client only a plain GET can be sent, and
+    # the routing refuses it (a websocket rule matches upgrade requests only).
+    api.get(follow, 400, path=run)
+    # The handshake (101), the frames and the close codes need a real socket.
+    with serving(api.client.application) as address:
+        ws = Client.connect(f"ws://{address}/api/task_runs/{run_id}/logs")
+        frames = _frames(ws)
+        assert ws.close_reason == 1000
+        for n, frame in enumerate(frames):
+            api.validate(frame, ["components", "schemas", "LogFrame"], f"{follow} frame {n}")
+        assert frames == lines + [{"end": "success"}]
+        resumed = Client.connect(
+            f"ws://{address}/api/task_runs/{run_id}/logs?after={lines[0]['id']}"
+        )
+        assert _frames(resumed) == lines[1:] + [{"end": "success"}]
+        api.seen.add((follow, "get", "101"))
+        for path, code in ((f"{unknown}/logs", 4404), (f"{run_id}/logs?after=nope", 4400)):
+            refused = Client.connect(f"ws://{address}/api/task_runs/{path}")
+            assert _frames(refused) == []
+            assert refused.close_reason == code, path
+
+    # A log store (Redis) that cannot be reached.
+    dead = create_app(dataclasses.replace(settings, redis_url="redis://127.0.0.1:1/0"), db=world.db)
+    dead.testing = True
+    down = Api(dead.test_client())
+    down.get(page, 503, path=run)
+    down.post(deliver, 503, path=run, json={"lines": ["x"]}, headers=for_run)
+    api.seen |= down.seen
 
 
 def _bad_path_parameters(api: Api, world: World) -> None:
@@ -805,6 +980,12 @@ def _deletes(api: Api, world: World) -> None:
     job = {"job_id": world.jobs["xjob.yml"]}
     api.delete("/api/jobs/{job_id}", 204, path=job)
     api.delete("/api/jobs/{job_id}", 404, path=job)
+    # A task of a deleted job still holding its stash token cannot write there.
+    gone = bearer(world.stash_token(job_id=uuid.UUID(job["job_id"])))
+    stashed = job | {"trigger_datetime": T0, "key": "late"}
+    key = "/int-api/jobs/{job_id}/stash/{trigger_datetime}/{key}"
+    api.put(key, 404, path=stashed, headers=gone, data=b"value")
+    api.post(key, 404, path=stashed, headers=gone, data=b"value")
     project = {"project_id": world.project_id}
     api.delete("/api/projects/{project_id}", 204, path=project)
     api.get("/api/projects/{project_id}", 404, path=project)

@@ -85,3 +85,22 @@ class Settings:
                 raise ConfigError(f"{name}: {exc}") from None
         values.update(overrides)
         return cls(**values)
+
+    def to_env(self) -> dict[str, str]:
+        """The settings as ``WATERWHEEL_*`` variables, to start another process with."""
+        env = {}
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if value is None:
+                continue
+            kind = spec.metadata["kind"]
+            if kind == "duration":
+                text = f"{value}s"
+            elif kind == "list":
+                text = ",".join(value)
+            elif kind == "bool":
+                text = "true" if value else "false"
+            else:
+                text = str(value)
+            env[f"WATERWHEEL_{spec.name.upper()}"] = text
+        return env

@@ -1,5 +1,6 @@
-"""The ``stack`` fixture: each scenario runs on the embedded default and on the
-real services (a fresh PostgreSQL database, its own RabbitMQ vhost, Redis)."""
+"""The ``stack`` fixture: each scenario runs on the embedded default (SQLite, the
+in-process broker, the local engine) and on the real services (a fresh
+PostgreSQL database, its own RabbitMQ vhost, Redis, the Docker engine)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,12 @@ import subprocess
 import uuid
 from collections.abc import Iterator
 
+import docker
 import pytest
 import redis
 
 from tests.conftest import HMAC_SECRET, _drop_postgres, _fresh_postgres, service_missing
-from tests.e2e.stack import FAST, Stack
+from tests.e2e.stack import FAST, IMAGE, Stack
 from waterwheel.config import Settings
 from waterwheel.db import Database
 
@@ -56,12 +58,18 @@ def services_settings(amqp: str) -> tuple[Settings, Database]:
         redis.Redis.from_url(REDIS).ping()
     except redis.RedisError:
         service_missing("Redis", "redis-server --daemonize yes --port 6379")
+    try:
+        docker.from_env().images.get(IMAGE)
+    except docker.errors.DockerException:
+        service_missing(
+            f"Docker with image {IMAGE}", "scripts/start-docker.sh && scripts/docker-images.sh"
+        )
     db = _fresh_postgres()
     settings = Settings(
         db_url=db.url,
         amqp_addr=amqp,
         redis_url=REDIS,
-        task_engine="local",
+        task_engine="docker",
         hmac_secret=HMAC_SECRET,
         no_authz=True,
         **FAST,
@@ -69,22 +77,26 @@ def services_settings(amqp: str) -> tuple[Settings, Database]:
     return settings, db
 
 
-@pytest.fixture(params=["embedded", "services"])
-def kind(request) -> str:
-    return request.param
-
-
 @pytest.fixture
-def stack_settings(kind, tmp_path, request) -> Iterator[tuple[Settings, Database]]:
-    if kind == "embedded":
-        settings, db = embedded_settings(tmp_path)
-    else:
-        settings, db = services_settings(request.getfixturevalue("vhost"))
+def embedded(tmp_path) -> Iterator[tuple[Settings, Database]]:
+    settings, db = embedded_settings(tmp_path)
     db.upgrade()
     yield settings, db
     db.dispose()
-    if kind == "services":
-        _drop_postgres(db.engine.url)
+
+
+@pytest.fixture
+def services(vhost) -> Iterator[tuple[Settings, Database]]:
+    settings, db = services_settings(vhost)
+    db.upgrade()
+    yield settings, db
+    db.dispose()
+    _drop_postgres(db.engine.url)
+
+
+@pytest.fixture(params=["embedded", "services"])
+def stack_settings(request) -> tuple[Settings, Database]:
+    return request.getfixturevalue(request.param)
 
 
 @pytest.fixture

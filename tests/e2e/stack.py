@@ -76,12 +76,7 @@ class Stack:
 
     def worker_process(self, **env: str) -> subprocess.Popen:
         """A worker in its own process (``waterwheel worker``), to be killed for real."""
-        environ = os.environ | {
-            f"WATERWHEEL_{name.upper()}": str(value)
-            for name, value in dataclasses.asdict(self.settings).items()
-            if value is not None and not isinstance(value, tuple)
-        }
-        environ |= env
+        environ = os.environ | self.settings.to_env() | env
         return subprocess.Popen(
             [sys.executable, "-m", "waterwheel", "worker"],
             env=environ,
@@ -135,10 +130,14 @@ class Stack:
 
     def states(self, job_id: str, at: str) -> dict[str, str]:
         """Each task's token state at a trigger time."""
-        return {t["task_name"]: t["state"] for t in self.call("GET", f"/api/jobs/{job_id}/tokens/{at}")}
+        return {
+            t["task_name"]: t["state"] for t in self.call("GET", f"/api/jobs/{job_id}/tokens/{at}")
+        }
 
     def log(self, task_run_id: str) -> list[str]:
-        return [line["line"] for line in self.call("GET", f"/api/task_runs/{task_run_id}/log")["lines"]]
+        return [
+            line["line"] for line in self.call("GET", f"/api/task_runs/{task_run_id}/log")["lines"]
+        ]
 
 
 def wait_for(check: Callable[[], Any], timeout: float = 30, what: str = "condition") -> Any:
@@ -153,9 +152,13 @@ def wait_for(check: Callable[[], Any], timeout: float = 30, what: str = "conditi
     raise AssertionError(f"timed out waiting for {what}; last seen: {last!r}")
 
 
+# busybox under Docker; under the local engine the image name maps to the host's sh.
+IMAGE = "waterwheel-test/busybox:1"
+
+
 def shell(script: str) -> dict[str, Any]:
-    """A task that runs a shell script: bash on the host under the local engine."""
-    return {"image": "bash", "args": ["-c", script]}
+    """A task running a shell script, the same on both engines."""
+    return {"image": IMAGE, "args": ["-c", script]}
 
 
 REPO = Path(__file__).resolve().parents[2]

@@ -46,6 +46,7 @@ def create_app(
         tasks,
         tokens,
     )
+    from waterwheel.web import views as web
 
     app = Flask(__name__)
     app.json.sort_keys = False
@@ -58,7 +59,19 @@ def create_app(
         keys=TokenKeys.from_settings(settings),
     )
     errors.register(app)
-    for module in (health, projects, jobs, tasks, tokens, runs, stash, cluster, internal, openapi):
+    for module in (
+        health,
+        projects,
+        jobs,
+        tasks,
+        tokens,
+        runs,
+        stash,
+        cluster,
+        internal,
+        openapi,
+        web,
+    ):
         app.register_blueprint(module.bp)
     logs.register(app)
     return app

@@ -1,0 +1,269 @@
+"""Jobs running end to end, asserted through the public API as a user sees them.
+
+Each scenario runs twice: on the embedded default and on the real services
+with the Docker engine (see conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from datetime import UTC, datetime, timedelta
+
+import docker
+import pytest
+
+from tests.e2e.stack import Stack, shell, wait_for
+from waterwheel.timeutil import format_datetime, parse_datetime
+
+T = "2025-01-01T00:00:00Z"
+
+
+def finished(stack: Stack, job_id: str, at: str, count: int):
+    """The runs at ``at`` once ``count`` of them have ended."""
+
+    def check():
+        runs = stack.runs(job_id, at)
+        done = [r for r in runs if r["finish_datetime"]]
+        return runs if len(done) >= count else None
+
+    return wait_for(check, what=f"{count} finished runs")
+
+
+def by_name(runs: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for run in runs:
+        grouped.setdefault(run["name"], []).append(run)
+    return grouped
+
+
+def ts(value: str) -> datetime:
+    return parse_datetime(value)
+
+
+def test_fan_out_and_fan_in_with_thresholds(stack):
+    job = stack.job(
+        "fan",
+        [
+            {"name": "start", "docker": shell("echo go")},
+            *[
+                {"name": n, "docker": shell(f"echo {n}; sleep 0.3"), "depends": ["task/start"]}
+                for n in ("a", "b", "c")
+            ],
+            {
+                "name": "join",
+                "docker": shell("echo joined"),
+                "depends": ["task/a", "task/b", "task/c"],
+            },
+            {"name": "any", "depends": ["task/a", "task/b", "task/c"], "threshold": 1},
+        ],
+    )
+    stack.activate(stack.task_ids(job)["start"], T)
+    runs = by_name(finished(stack, job, T, 1 + 3 + 1 + 3))
+    assert {name: [r["state"] for r in rs] for name, rs in runs.items()} == {
+        "start": ["success"],
+        "a": ["success"],
+        "b": ["success"],
+        "c": ["success"],
+        "join": ["success"],
+        "any": ["success"] * 3,  # threshold 1: once per upstream success
+    }
+    last_upstream = max(ts(runs[n][0]["finish_datetime"]) for n in "abc")
+    assert ts(runs["join"][0]["queued_datetime"]) >= last_upstream
+    first_upstream = min(ts(runs[n][0]["started_datetime"]) for n in "abc")
+    assert first_upstream >= ts(runs["start"][0]["finish_datetime"])
+    assert stack.log(runs["join"][0]["task_run_id"]) == ["joined"]
+    assert stack.states(job, T) == dict.fromkeys(["a", "any", "b", "c", "join", "start"], "success")
+
+
+def test_failure_edge(stack):
+    job = stack.job(
+        "failing",
+        [
+            {"name": "bad", "docker": shell("echo about to fail; exit 3")},
+            {"name": "on_ok", "docker": shell("echo ok"), "depends": ["task/bad"]},
+            {"name": "on_fail", "docker": shell("echo handled"), "depends_failure": ["task/bad"]},
+        ],
+    )
+    stack.activate(stack.task_ids(job)["bad"], T)
+    runs = by_name(finished(stack, job, T, 2))
+    assert runs["bad"][0]["state"] == "failure"
+    assert runs["bad"][0]["message"] == "exit code 3"
+    assert stack.log(runs["bad"][0]["task_run_id"]) == ["about to fail"]
+    assert runs["on_fail"][0]["state"] == "success"
+    time.sleep(1)
+    assert "on_ok" not in by_name(stack.runs(job, T))
+
+
+def test_cross_job_dependency(stack):
+    up = stack.job("upstream", [{"name": "produce", "docker": shell("echo produced")}])
+    down = stack.job(
+        "downstream",
+        [
+            {
+                "name": "consume",
+                "docker": shell("echo consumed"),
+                "depends": ["upstream/task/produce@1h"],
+            }
+        ],
+    )
+    stack.activate(stack.task_ids(up)["produce"], T)
+    later = format_datetime(ts(T) + timedelta(hours=1))
+    (run,) = finished(stack, down, later, 1)
+    assert (run["name"], run["state"], run["trigger_datetime"]) == ("consume", "success", later)
+
+
+def test_retry_succeeds_on_attempt_two(stack):
+    job = stack.job(
+        "retrying",
+        [
+            {
+                "name": "flaky",
+                "docker": shell(
+                    'echo attempt $WATERWHEEL_ATTEMPT; [ "$WATERWHEEL_ATTEMPT" -ge 2 ]'
+                ),
+                "retry": {"max_attempts": 3, "delay": "1s"},
+            },
+            {"name": "after", "docker": shell("echo after"), "depends": ["task/flaky"]},
+        ],
+    )
+    stack.activate(stack.task_ids(job)["flaky"], T)
+    runs = by_name(finished(stack, job, T, 3))
+    first, second = runs["flaky"]
+    assert (first["attempt"], first["state"]) == (1, "failure")
+    assert (second["attempt"], second["state"]) == (2, "success")
+    assert ts(second["queued_datetime"]) >= ts(first["finish_datetime"]) + timedelta(seconds=1)
+    assert stack.log(second["task_run_id"]) == ["attempt 2"]
+    assert [r["state"] for r in runs["after"]] == ["success"]
+
+
+def test_timeout_stops_the_task_and_follows_failure_edges(stack):
+    job = stack.job(
+        "slow",
+        [
+            {"name": "slow", "docker": shell("echo start; sleep 30; echo never"), "timeout": "1s"},
+            {"name": "on_fail", "depends_failure": ["task/slow"]},
+        ],
+    )
+    started = time.monotonic()
+    stack.activate(stack.task_ids(job)["slow"], T)
+    runs = by_name(finished(stack, job, T, 2))
+    assert runs["slow"][0]["state"] == "timeout"
+    assert runs["on_fail"][0]["state"] == "success"
+    assert time.monotonic() - started < 15
+    assert stack.log(runs["slow"][0]["task_run_id"]) == ["start"]
+    if stack.settings.task_engine == "docker":
+        label = f"waterwheel.task_run_id={runs['slow'][0]['task_run_id']}"
+        assert docker.from_env().containers.list(all=True, filters={"label": label}) == []
+
+
+STASH_URL = (
+    '"${WATERWHEEL_SERVER_ADDR}int-api/jobs/$WATERWHEEL_JOB_ID/stash/'
+    '$WATERWHEEL_TRIGGER_DATETIME/greeting"'
+)
+AUTH = '--header "Authorization: Bearer $WATERWHEEL_JWT"'
+
+
+def test_task_writes_the_job_stash_and_a_downstream_task_reads_it(stack):
+    job = stack.job(
+        "stash",
+        [
+            {
+                "name": "writer",
+                "docker": shell(
+                    f'wget -q -O /dev/null {AUTH} --post-data "hello from $WATERWHEEL_TASK_NAME" '
+                    + STASH_URL
+                ),
+            },
+            {
+                "name": "reader",
+                "docker": shell(f"echo got: $(wget -q -O - {AUTH} {STASH_URL})"),
+                "depends": ["task/writer"],
+            },
+        ],
+    )
+    stack.activate(stack.task_ids(job)["writer"], T)
+    runs = by_name(finished(stack, job, T, 2))
+    assert [r["state"] for r in runs["writer"] + runs["reader"]] == ["success", "success"]
+    assert stack.log(runs["reader"][0]["task_run_id"]) == ["got: hello from writer"]
+
+
+def test_scheduler_restart_fires_every_trigger_time_once(stack):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=2)
+    job = stack.job(
+        "ticking",
+        [{"name": "tick", "depends": ["trigger/every_second"]}],
+        triggers=[{"name": "every_second", "start": format_datetime(start), "period": "1s"}],
+    )
+    time.sleep(2.5)
+    stack.stop_scheduler()
+    time.sleep(2.5)  # times due now are caught up by the next scheduler
+    stack.start_scheduler()
+    time.sleep(2.5)
+    stack.call("PUT", f"/api/jobs/{job}/paused", 204, json={"paused": True})
+    time.sleep(0.5)
+    tokens = stack.call("GET", f"/api/jobs/{job}/tokens")
+    times = sorted(ts(t["trigger_datetime"]) for t in tokens)
+    assert len(times) >= 7
+    assert times == [start + timedelta(seconds=n) for n in range(len(times))]
+    for at in times:
+        runs = stack.runs(job, format_datetime(at))
+        assert [r["attempt"] for r in runs] == [1], (at, runs)
+
+
+@pytest.fixture
+def services_stack(services):
+    """Only on the real services: the in-process broker and worker live and die
+    with the whole process (test_standalone.py covers that)."""
+    running = Stack(*services)
+    running.project()
+    yield running
+    running.stop()
+
+
+def test_broker_restart_loses_nothing(services_stack):
+    stack = services_stack
+    job = stack.job(
+        "through_restart",
+        [
+            {"name": "first", "docker": shell("echo before; sleep 3; echo after")},
+            {"name": "second", "docker": shell("echo second"), "depends": ["task/first"]},
+        ],
+    )
+    stack.activate(stack.task_ids(job)["first"], T)
+    wait_for(lambda: stack.states(job, T).get("first") == "running", what="first running")
+    subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True, timeout=60)
+    time.sleep(1)
+    subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True, timeout=60)
+    runs = by_name(finished(stack, job, T, 2))
+    assert [r["state"] for r in runs["first"]] == ["success"]
+    assert [r["state"] for r in runs["second"]] == ["success"]
+    assert stack.log(runs["first"][0]["task_run_id"]) == ["before", "after"]
+
+
+def test_worker_killed_mid_task_is_run_again(services):
+    stack = Stack(*services, with_worker=False)
+    try:
+        stack.project()
+        job = stack.job(
+            "victim", [{"name": "long", "docker": shell("echo started; sleep 4; echo done")}]
+        )
+        process = stack.worker_process()
+        stack.activate(stack.task_ids(job)["long"], T)
+        wait_for(lambda: stack.states(job, T).get("long") == "running", what="the run to start")
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        stack.start_worker()
+        runs = finished(stack, job, T, 2)
+        assert [(r["attempt"], r["state"]) for r in runs] == [(1, "error"), (2, "success")]
+        assert "stopped sending heartbeats" in runs[0]["message"]
+        assert runs[1]["worker_id"] != runs[0]["worker_id"]
+    finally:
+        stack.stop()
+        client = docker.from_env()
+        for container in client.containers.list(
+            all=True, filters={"label": "waterwheel.task_name=long"}
+        ):
+            container.remove(force=True)  # the killed worker could not clean up

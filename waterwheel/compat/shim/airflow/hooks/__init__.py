@@ -1,0 +1,1 @@
+"""Hooks DAG files import from ``airflow.hooks``."""

@@ -1,0 +1,5 @@
+"""Airflow 3's path of BashOperator."""
+
+from airflow.operators.bash import BashOperator
+
+__all__ = ["BashOperator"]

@@ -1,0 +1,1 @@
+"""Airflow 3's ``airflow.task`` package (only its trigger rules)."""

@@ -1,0 +1,5 @@
+"""Airflow 3's path of TriggerRule."""
+
+from airflow.utils.trigger_rule import TriggerRule
+
+__all__ = ["TriggerRule"]

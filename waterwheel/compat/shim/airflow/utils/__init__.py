@@ -1,0 +1,1 @@
+"""Helpers DAG files import from ``airflow.utils``."""

@@ -1,0 +1,2 @@
+"""The web UI: page shells (Jinja templates) and the static ES modules that
+fill them from the public REST API in the browser."""
