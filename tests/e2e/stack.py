@@ -49,7 +49,7 @@ class Stack:
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
         self.url = f"http://127.0.0.1:{self.http.port}"
         self.settings = dataclasses.replace(settings, server_addr=self.url + "/")
-        self.metrics = Metrics(None)
+        self.metrics = Metrics.from_settings(settings)
         self.scheduler: Scheduler | None = None
         self.worker: Worker | None = None
         self.session = requests.Session()

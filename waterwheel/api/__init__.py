@@ -12,6 +12,7 @@ from waterwheel.auth.tokens import TokenKeys
 from waterwheel.broker.publisher import NullPublisher, Publisher
 from waterwheel.config import Settings
 from waterwheel.db import Database
+from waterwheel.metrics import Metrics
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Services:
     db: Database
     publisher: Publisher
     keys: TokenKeys
+    metrics: Metrics
 
 
 def services() -> Services:
@@ -57,6 +59,7 @@ def create_app(
         db=db or Database(settings.db_url),
         publisher=publisher or NullPublisher(),
         keys=TokenKeys.from_settings(settings),
+        metrics=Metrics.from_settings(settings),
     )
     errors.register(app)
     for module in (

@@ -86,6 +86,7 @@ def delete_global(key: str) -> ResponseReturnValue:
 @bp.get("/int-api/stash/<key>")
 def read_global(key: str) -> ResponseReturnValue:
     _grant()  # any task may read global values
+    services().metrics.stash_get("global")
     with services().db.transaction() as session:
         return _value(session.scalar(select(GlobalStash.data).where(GlobalStash.name == key)))
 
@@ -127,6 +128,7 @@ def delete_project(project_id: uuid.UUID, key: str) -> ResponseReturnValue:
 def read_project(project_id: uuid.UUID, key: str) -> ResponseReturnValue:
     if _grant().project_id != project_id:
         raise _forbidden("this project")
+    services().metrics.stash_get("project", project_id)
     with services().db.transaction() as session:
         return _value(
             session.scalar(
@@ -177,6 +179,7 @@ def put_job(job_id: uuid.UUID, trigger_datetime: datetime, key: str) -> Response
 @bp.get("/int-api/jobs/<id:job_id>/stash/<dt:trigger_datetime>/<key>")
 def read_job(job_id: uuid.UUID, trigger_datetime: datetime, key: str) -> ResponseReturnValue:
     _job_grant(job_id, trigger_datetime)
+    services().metrics.stash_get("job", job_id)
     with services().db.transaction() as session:
         return _value(
             session.scalar(select(JobStash.data).where(*_job_key(job_id, trigger_datetime, key)))

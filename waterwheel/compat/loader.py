@@ -125,21 +125,28 @@ def _module_name(path: Path) -> str:
     return f"waterwheel_dag_{digest}_{stem}"
 
 
+def _where(error: BaseException, path: Path) -> str:
+    """``path:line: `source` `` of the DAG file's frame closest to the error."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.filename == str(path)]
+    if not frames:
+        return str(path)
+    frame = frames[-1]
+    return f"{path}:{frame.lineno}: `{(frame.line or '').strip()}`"
+
+
 def _describe(error: BaseException, path: Path) -> str:
-    """One line naming the file and what failed; missing shim names get a hint."""
+    """One line naming the file, the failing line and what failed."""
+    where = _where(error, path)
     if isinstance(error, ImportError):
         missing = error.name or ""
         if missing == "pendulum" or missing.startswith("pendulum."):
             return (
-                f"{path}: pendulum is not available to DAG files under Waterwheel;"
+                f"{where}: pendulum is not available to DAG files under Waterwheel;"
                 " use datetime and airflow.utils.timezone instead"
             )
         if missing == "airflow" or missing.startswith("airflow."):
-            return (
-                f"{path}: {error} (not provided by Waterwheel's Airflow shim;"
-                " see docs/airflow-migration.md)"
-            )
-    return f"{path}: {type(error).__name__}: {error}"
+            return f"{where}: {error}: not provided by Waterwheel's Airflow shim"
+    return f"{where}: {type(error).__name__}: {error}"
 
 
 def load_file(path: Path, flavour: str | None = None) -> FileResult:

@@ -104,10 +104,12 @@ def timing(schedule: Schedule, flavour: str, start: datetime | None, tz: tzinfo)
     """What a trigger time means for this schedule and flavour (module docstring)."""
     if flavour != "2" or schedule.kind in ("none", "once"):
         return TRIGGER
-    if schedule.kind == "cron" and start is not None:
-        if regular_interval(schedule.cron or "", start, tz) is None:
-            return INTERVAL_END
-    return INTERVAL_START
+    irregular = (
+        schedule.kind == "cron"
+        and start is not None
+        and regular_interval(schedule.cron or "", start, tz) is None
+    )
+    return INTERVAL_END if irregular else INTERVAL_START
 
 
 @dataclass(frozen=True)

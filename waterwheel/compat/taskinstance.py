@@ -72,7 +72,9 @@ class TaskInstance:
         if dag_id not in (None, self.dag_id) or run_id not in (None, self.run_id):
             raise AirflowException("Waterwheel tasks can read the XComs of their own run only")
         if include_prior_dates:
-            print("xcom_pull: include_prior_dates is not supported; reading this run", file=sys.stderr)
+            print(
+                "xcom_pull: include_prior_dates is not supported; reading this run", file=sys.stderr
+            )
         key = key or xcom.RETURN_VALUE
         if task_ids is None:
             candidates = [self.task_id] if self.flavour == "3" else self._any_task_order()

@@ -90,6 +90,8 @@ def _render_attributes(
         setattr(target, name, render_value(task, value, context, env, seen))
 
 
-def render_fields(task: Any, context: dict[str, Any], env: jinja2.Environment | None = None) -> None:
+def render_fields(
+    task: Any, context: dict[str, Any], env: jinja2.Environment | None = None
+) -> None:
     """Render every templated field of ``task`` in place, right before execute."""
     _render_attributes(task, task, context, env or environment(task), {id(task)})

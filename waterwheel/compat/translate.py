@@ -21,23 +21,20 @@ from pathlib import Path
 from typing import Any
 
 from waterwheel.compat import schedule as schedules
+from waterwheel.compat.contract import ENV_DAGS_FOLDER, ENV_TIMING, ENV_VERSION, SKIP_EXIT_CODE
 from waterwheel.cron import CronError, CronSchedule
 from waterwheel.durations import format_duration
 from waterwheel.timeutil import format_datetime
 
 DEFAULT_IMAGE = "waterwheel-airflow:latest"
 RUNNER_COMMAND = ["python3", "-m", "waterwheel.compat.runner"]
-SKIP_EXIT_CODE = 99
 TRIGGER_NAME = "schedule"
+_TRIGGER_KEYS = ("name", "start", "end", "period", "cron", "offset", "catchup")
 # Job uuids are derived from project and dag_id, so redeploying updates the job.
 UUID_NAMESPACE = uuid.UUID("7d1c3bd4-5a0e-4d43-9a53-1f5f4b1f2a9e")
 DEFAULT_MAX_RETRY_DELAY = timedelta(days=1)  # Airflow's max_task_retry_delay
 # Old trigger rule names and the ones the scheduler knows.
 RULE_ALIASES = {"none_failed_or_skipped": "none_failed_min_one_success", "dummy": "always"}
-# Environment of every runner task besides Waterwheel's own variables.
-ENV_VERSION = "WATERWHEEL_AIRFLOW_VERSION"
-ENV_TIMING = "WATERWHEEL_AIRFLOW_TIMING"
-ENV_DAGS_FOLDER = "AIRFLOW__CORE__DAGS_FOLDER"
 
 
 @dataclass(frozen=True)
@@ -113,6 +110,15 @@ class _Translator:
             self.warn("the schedule needs a start_date; the job gets no trigger (manual runs only)")
             return None
         start, end, tz = dag.start_date.astimezone(UTC), dag.end_date, dag.timezone
+        if schedule.kind == "once":
+            # One time, run even when it lies in the past, as Airflow does.
+            return {
+                "name": TRIGGER_NAME,
+                "start": format_datetime(start),
+                "end": format_datetime(start + timedelta(seconds=1)),
+                "period": "1d",
+                "catchup": "earliest",
+            }
         trigger: dict[str, Any] = {
             "name": TRIGGER_NAME,
             "catchup": "earliest" if self.catchup() else "none",
@@ -122,14 +128,6 @@ class _Translator:
                 "catchup=False: missed intervals are not run (Airflow would run the most"
                 " recent one once)"
             )
-        if schedule.kind == "once":
-            # One time, run even when it lies in the past, as Airflow does.
-            return trigger | {
-                "start": format_datetime(start),
-                "end": format_datetime(start + timedelta(seconds=1)),
-                "period": "1d",
-                "catchup": "earliest",
-            }
         if schedule.kind == "delta":
             assert schedule.delta is not None
             if schedule.delta % timedelta(seconds=1):
@@ -164,7 +162,7 @@ class _Translator:
         if end is not None:
             # Airflow's end_date is inclusive, a trigger's end exclusive.
             trigger["end"] = format_datetime(end.astimezone(UTC) + timedelta(seconds=1))
-        return trigger
+        return {key: trigger[key] for key in _TRIGGER_KEYS if key in trigger}
 
     # The tasks.
 
@@ -186,7 +184,8 @@ class _Translator:
             multiplier = 2.0 if backoff is True else float(backoff)
             if multiplier != 2.0:
                 self.warn(
-                    f"retry_exponential_backoff={backoff}: Waterwheel doubles the delay", task.task_id
+                    f"retry_exponential_backoff={backoff}: Waterwheel doubles the delay",
+                    task.task_id,
                 )
             cap = task.max_retry_delay or DEFAULT_MAX_RETRY_DELAY
             retry |= {"backoff": "exponential", "max_delay": format_duration(_seconds(cap))}

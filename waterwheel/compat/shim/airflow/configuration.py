@@ -42,7 +42,9 @@ class WaterwheelConfig:
 
     def getboolean(self, section: str, key: str, fallback: Any = NOTSET, **_: Any) -> bool:
         value = self.get(section, key, fallback)
-        return value if isinstance(value, bool) else str(value).strip().lower() in {"true", "t", "1"}
+        return (
+            value if isinstance(value, bool) else str(value).strip().lower() in {"true", "t", "1"}
+        )
 
     def getint(self, section: str, key: str, fallback: Any = NOTSET, **_: Any) -> int:
         return int(self.get(section, key, fallback))

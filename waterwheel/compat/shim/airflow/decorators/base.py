@@ -26,9 +26,7 @@ def _infers_multiple_outputs(function: Callable) -> bool:
     except (NameError, TypeError):
         return False
     origin = typing.get_origin(annotation) or annotation
-    return isinstance(origin, type) and issubclass(
-        origin, dict | collections.abc.Mapping
-    )
+    return isinstance(origin, type) and issubclass(origin, dict | collections.abc.Mapping)
 
 
 def _unique_task_id(task_id: str, kwargs: dict[str, Any]) -> str:

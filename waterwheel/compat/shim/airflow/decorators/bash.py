@@ -30,6 +30,8 @@ class BashTaskOperator(BashOperator):
         kwargs = determine_kwargs(self.python_callable, self.op_args, context | self.op_kwargs)
         command = self.python_callable(*self.op_args, **kwargs)
         if not isinstance(command, str) or not command.strip():
-            raise TypeError("The returned value from the TaskFlow callable must be a non-empty string.")
+            raise TypeError(
+                "The returned value from the TaskFlow callable must be a non-empty string."
+            )
         self.bash_command = self.render_template(command, context)
         return self.run_command(self.bash_command, context)

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from airflow.exceptions import AirflowNotFoundException
+
 from waterwheel.compat import stash
 
 _FIELDS = ("conn_type", "description", "host", "login", "password", "schema", "port", "extra")

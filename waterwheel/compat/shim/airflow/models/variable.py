@@ -13,6 +13,7 @@ from typing import Any
 
 from airflow.exceptions import VariableNotFound
 from airflow.utils.types import NOTSET
+
 from waterwheel.compat import stash
 
 

@@ -36,10 +36,8 @@ class XComArg(DependencyMixin):
     def __str__(self) -> str:
         """The template text that pulls this value, as Airflow renders it."""
         dag_id = self.operator.dag.dag_id if self.operator.dag else ""
-        return (
-            "{{ task_instance.xcom_pull(task_ids='%s', dag_id='%s', key='%s') }}"
-            % (self.operator.task_id, dag_id, self.key)
-        )
+        pull = f"task_instance.xcom_pull(task_ids='{self.operator.task_id}', dag_id='{dag_id}'"
+        return "{{ " + pull + f", key='{self.key}') }}}}"
 
     def resolve(self, context: dict[str, Any]) -> Any:
         return context["ti"].xcom_pull(task_ids=self.operator.task_id, key=self.key)

@@ -43,8 +43,10 @@ class BashOperator(BaseOperator):
         if skip_exit_code is not NOTSET:  # Airflow 2's older name
             skip_on_exit_code = skip_exit_code
         self.skip_on_exit_code = (
-            [] if skip_on_exit_code is None
-            else [skip_on_exit_code] if isinstance(skip_on_exit_code, int)
+            []
+            if skip_on_exit_code is None
+            else [skip_on_exit_code]
+            if isinstance(skip_on_exit_code, int)
             else list(skip_on_exit_code)
         )
         self.cwd = cwd

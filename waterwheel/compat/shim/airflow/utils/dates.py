@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-
 from airflow.utils import timezone
 
 
@@ -16,4 +15,3 @@ def days_ago(
         hour=hour, minute=minute, second=second, microsecond=microsecond
     )
     return today - timedelta(days=n)
-

@@ -17,6 +17,13 @@ function marker(shape, x, y, r, attrs) {
   return s("path", { d: `M${x},${y - r * 1.3} L${x + r * 1.3},${y} L${x},${y + r * 1.3} L${x - r * 1.3},${y} z`, ...attrs });
 }
 
+function fmtTick(v, max) {
+  if (max >= 7200) return `${(v / 3600).toFixed(v % 3600 ? 1 : 0)} h`;
+  if (max >= 120) return `${(v / 60).toFixed(v % 60 ? 1 : 0)} min`;
+  if (max >= 2) return `${Number.isInteger(v) ? v : v.toFixed(1)} s`;
+  return `${(v * 1000).toFixed(0)} ms`;
+}
+
 function niceMax(value) {
   if (value <= 0) return 1;
   const p = 10 ** Math.floor(Math.log10(value));
@@ -69,7 +76,7 @@ export function mount(panel, ctx) {
     }
     const width = Math.max(320, Math.min(1200, chartBox.clientWidth || 900));
     const height = width < 500 ? 260 : 340;
-    const pad = { left: 64, right: 16, top: 16, bottom: 56 };
+    const pad = { left: 64, right: 40, top: 16, bottom: 56 };
     const visible = points.filter((d) => !hidden.has(d.task_name));
     const maxY = niceMax(Math.max(0.001, ...visible.map((d) => d.duration)));
     const px = (t) => pad.left + (times.length === 1 ? (width - pad.left - pad.right) / 2
@@ -79,7 +86,7 @@ export function mount(panel, ctx) {
     for (let i = 0; i <= 4; i++) {
       const v = (maxY * i) / 4;
       grid.push(s("line", { x1: pad.left, x2: width - pad.right, y1: py(v), y2: py(v), class: "chart-grid" }),
-        s("text", { x: pad.left - 8, y: py(v) + 4, class: "chart-label", "text-anchor": "end" }, fmtDuration(v)));
+        s("text", { x: pad.left - 8, y: py(v) + 4, class: "chart-label", "text-anchor": "end" }, fmtTick(v, maxY)));
     }
     const step = Math.max(1, Math.ceil(times.length / Math.floor((width - pad.left) / 90)));
     const xLabels = times.filter((_, i) => i % step === 0).map((t) =>

@@ -34,6 +34,13 @@ async function completeNodes(graph) {
   return nodes;
 }
 
+// A small clock drawn for trigger nodes (no font needed).
+function clock(cx, cy) {
+  return s("g", { class: "clock", "aria-hidden": "true" },
+    s("circle", { cx, cy, r: 5.5 }),
+    s("path", { d: `M${cx},${cy - 3.2} L${cx},${cy} L${cx + 2.6},${cy + 1.4}` }));
+}
+
 const truncate = (text, n) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 
 export function mount(panel, ctx) {
@@ -126,7 +133,8 @@ export function mount(panel, ctx) {
       s("title", {}, `${n.name}\n${sub}`),
       s("rect", { width: NODE_W, height: NODE_H, rx: n.kind === "trigger" ? NODE_H / 2 : 8, class: "node-box" }),
       s("text", { x: 14, y: 21, class: "node-name" }, truncate(n.name, 22)),
-      s("text", { x: 14, y: 38, class: "node-sub" }, `${n.kind === "trigger" ? "⏱ " : info ? `${info.glyph} ` : ""}${truncate(sub, 24)}`));
+      s("text", { x: n.kind === "trigger" ? 30 : 14, y: 38, class: "node-sub" }, `${info ? `${info.glyph} ` : ""}${truncate(sub, 24)}`),
+      n.kind === "trigger" ? clock(20, 34) : null);
       if (interactive) {
         const activate = () => {
           if (external) location.href = `/jobs/${enc(n.job_id)}/graph${at ? query({ at }) : ""}`;

@@ -30,7 +30,7 @@ export function mount(panel, ctx) {
       h("h2", {}, "Task grid"),
       h("div", { class: "pager", role: "group", "aria-label": "Trigger times" }, latest, newer, older),
     ),
-    h("p", { class: "hint" }, status, " ", h("span", { class: "hide-narrow" }, "Click a cell (or move with the arrow keys and press Enter) for its attempts and log; a time heading for the whole trigger time.")),
+    h("p", { class: "hint" }, status, h("span", { class: "hide-narrow" }, " · Click a cell (or move with the arrow keys and press Enter) for its attempts and log; a time heading for the whole trigger time.")),
     wrap, legend);
 
   function page(direction) {
@@ -128,8 +128,8 @@ export function mount(panel, ctx) {
     const content = `${glyph}|${info.attempts}`;
     if (button.dataset.content !== content) {
       button.dataset.content = content;
-      button.replaceChildren(h("span", { class: "glyph", "aria-hidden": "true" }, glyph),
-        info.attempts > 1 ? h("span", { class: "attempts", "aria-hidden": "true" }, String(info.attempts)) : null);
+      button.replaceChildren(h("span", { class: "glyph", "aria-hidden": "true" }, glyph));
+      if (info.attempts > 1) button.append(h("span", { class: "attempts", "aria-hidden": "true" }, String(info.attempts)));
     }
   }
 

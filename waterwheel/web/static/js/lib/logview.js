@@ -58,51 +58,71 @@ export class LogView {
 
   // --------------------------------------------------------------- loading
 
+  // Pages over HTTP from the cursor until caught up; true when the log ended.
+  async catchUp() {
+    for (;;) {
+      const page = await api(`/task_runs/${enc(this.taskRunId)}/log${query({ after: this.cursor, limit: PAGE })}`);
+      if (this.destroyed) return true;
+      this.add(page.lines);
+      if (page.ended) {
+        this.end(page.outcome);
+        return true;
+      }
+      if (page.lines.length < PAGE) return false;
+      this.setStatus(`Loading… ${this.lines.length.toLocaleString()} lines`);
+    }
+  }
+
   async load() {
     try {
-      for (;;) {
-        const page = await api(`/task_runs/${enc(this.taskRunId)}/log${query({ after: this.cursor, limit: PAGE })}`);
-        if (this.destroyed) return;
-        this.add(page.lines);
-        if (page.ended) return this.end(page.outcome);
-        if (page.lines.length < PAGE) break;
-        this.setStatus(`Loading… ${this.lines.length.toLocaleString()} lines`);
-      }
-      this.live();
+      if (!(await this.catchUp())) this.live();
     } catch (err) {
       if (this.destroyed) return;
       this.setStatus(err.status === 404 ? "No such task run." : `Could not read the log: ${err.message}`, "error");
     }
   }
 
-  live(attempt = 0) {
+  // Follow over the websocket. A socket that closes without the end frame
+  // (a dropped connection, or a server that garbles its close) is followed by
+  // an HTTP read from the cursor, which also tells whether the log has ended.
+  live(failures = 0) {
     if (this.destroyed || this.ended) return;
-    if (!("WebSocket" in window) || attempt > 3) return this.poll();
+    if (!("WebSocket" in window) || failures >= 3) return this.poll();
     this.setStatus("Following live", "live");
-    let opened = false;
     const socket = new WebSocket(wsUrl(`/task_runs/${enc(this.taskRunId)}/logs${query({ after: this.cursor })}`));
     this.socket = socket;
     let batch = [];
     let flush = 0;
-    socket.onopen = () => { opened = true; };
+    let received = 0;
+    const drain = () => {
+      if (flush) cancelAnimationFrame(flush);
+      flush = 0;
+      const lines = batch;
+      batch = [];
+      this.add(lines);
+    };
     socket.onmessage = (event) => {
       const frame = JSON.parse(event.data);
+      received += 1;
       if ("end" in frame) {
-        this.add(batch);
-        batch = [];
+        drain();
         this.end(frame.end);
         socket.close();
         return;
       }
       batch.push(frame);
       // Lines come one frame each: draw them together, once per frame.
-      if (!flush) flush = requestAnimationFrame(() => { flush = 0; this.add(batch); batch = []; });
+      if (!flush) flush = requestAnimationFrame(drain);
     };
-    socket.onclose = () => {
-      if (batch.length) { this.add(batch); batch = []; }
+    socket.onclose = async () => {
+      drain();
       if (this.destroyed || this.ended) return;
-      // Closed without an end: reconnect from the cursor, then fall back to polling.
-      setTimeout(() => this.live(opened ? 0 : attempt + 1), opened ? 500 : 1500);
+      try {
+        if (await this.catchUp()) return;
+      } catch {
+        // the server is away: try the socket again after a pause
+      }
+      setTimeout(() => this.live(received ? 0 : failures + 1), received ? 200 : 1500);
     };
   }
 
@@ -110,9 +130,7 @@ export class LogView {
     if (this.destroyed || this.ended) return;
     this.setStatus("Following live (polling)", "live");
     try {
-      const page = await api(`/task_runs/${enc(this.taskRunId)}/log${query({ after: this.cursor, limit: PAGE })}`);
-      this.add(page.lines);
-      if (page.ended) return this.end(page.outcome);
+      if (await this.catchUp()) return;
     } catch (err) {
       this.setStatus(`Could not read the log: ${err.message}; retrying`, "error");
     }

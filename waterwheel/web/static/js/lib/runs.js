@@ -12,7 +12,7 @@ export function logHref(run, taskId, triggerDatetime) {
 export function runsTable(runs, { taskId, triggerDatetime, selected, onSelect } = {}) {
   return table([
     { title: "Attempt", cell: (r) => `#${r.attempt}`, rowHeader: true },
-    { title: "State", cell: (r) => stateBadge(r.state) },
+    { title: "State", cell: (r) => h("span", { class: "run-state" }, stateBadge(r.state), r.message ? h("span", { class: "run-message" }, r.message) : null) },
     { title: "Queued", cell: (r) => timeEl(r.queued_datetime, { short: true }) },
     { title: "Started", cell: (r) => timeEl(r.started_datetime, { short: true }) },
     { title: "Finished", cell: (r) => timeEl(r.finish_datetime, { short: true }) },

@@ -11,7 +11,7 @@ export const STATES = {
   running: { glyph: "▶", label: "running" },
   success: { glyph: "✓", label: "success" },
   failure: { glyph: "✕", label: "failure" },
-  timeout: { glyph: "⧖", label: "timeout" },
+  timeout: { glyph: "◷", label: "timeout" },
   error: { glyph: "!", label: "error" },
   cancelled: { glyph: "⊘", label: "cancelled" },
   retry: { glyph: "↻", label: "retry" },

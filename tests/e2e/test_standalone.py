@@ -1,0 +1,133 @@
+"""``waterwheel standalone``: one command, no services, jobs run; Ctrl-C or a
+crash loses nothing."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+from tests.e2e.stack import shell, wait_for
+
+T = "2025-01-01T00:00:00Z"
+FAST_CLOCKS = {
+    "WATERWHEEL_TASK_HEARTBEAT": "1s",
+    "WATERWHEEL_REQUEUE_INTERVAL": "1s",
+    "WATERWHEEL_SCHEDULER_HEARTBEAT": "1s",
+}
+
+
+class Standalone:
+    def __init__(self, workdir: Path, **env: str) -> None:
+        environ = (
+            {k: v for k, v in os.environ.items() if not k.startswith("WATERWHEEL_")}
+            | {"WATERWHEEL_SERVER_BIND": "127.0.0.1:0"}
+            | env
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "waterwheel", "standalone"],
+            cwd=workdir,
+            env=environ,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.output: list[str] = []
+        self.url = wait_for(self._api_url, timeout=60, what="the API address to be printed")
+
+    def _api_url(self) -> str | None:
+        line = self.process.stdout.readline()
+        self.output.append(line)
+        if not line and self.process.poll() is not None:
+            raise AssertionError("standalone exited:\n" + "".join(self.output))
+        match = re.search(r"API:\s+(http://\S+)/api/", line)
+        return match.group(1) if match else None
+
+    def call(self, method: str, path: str, expect: int = 200, **kwargs):
+        response = requests.request(method, self.url + path, timeout=30, **kwargs)
+        assert response.status_code == expect, response.text
+        return response.json() if response.content else None
+
+    def stop(self, signum: int = signal.SIGINT) -> int:
+        self.process.send_signal(signum)
+        code = self.process.wait(timeout=60)
+        # Read through the same buffered file as readline did (communicate would not).
+        self.output.append(self.process.stdout.read())
+        return code
+
+
+def deploy(app: Standalone, script: str) -> tuple[str, str]:
+    app.call("POST", "/api/projects", 201, json={"name": "demo", "description": ""})
+    job_id = "5f3c2a1e-0000-4000-8000-00000000000a"
+    document = {
+        "uuid": job_id,
+        "project": "demo",
+        "name": "hello",
+        "description": "",
+        "triggers": [],
+        "tasks": [{"name": "hello", "docker": shell(script)}],
+    }
+    app.call("POST", "/api/jobs", 201, json=document)
+    (task,) = app.call("GET", f"/api/jobs/{job_id}/tasks")
+    return job_id, task["task_id"]
+
+
+def runs(app: Standalone, job_id: str) -> list[dict]:
+    return app.call("GET", f"/api/jobs/{job_id}/runs/{T}")
+
+
+def test_a_job_runs_with_no_services_and_ctrl_c_stops_cleanly(tmp_path):
+    app = Standalone(tmp_path)
+    started = time.monotonic()
+    job_id, task_id = deploy(app, "echo hello from standalone")
+    app.call("PUT", f"/api/tasks/{task_id}/tokens/{T}", 201, json={})
+    (run,) = wait_for(
+        lambda: [r for r in runs(app, job_id) if r["state"] == "success"], what="success"
+    )
+    assert time.monotonic() - started < 10
+    log = app.call("GET", f"/api/task_runs/{run['task_run_id']}/log")
+    assert [line["line"] for line in log["lines"]] == ["hello from standalone"]
+    assert app.stop() == 0
+    output = "".join(app.output)
+    assert f"database: {tmp_path / 'waterwheel.db'}" in output, output
+    assert "engine:   local" in output
+    assert output.rstrip().endswith("stopped")
+
+
+def test_ctrl_c_mid_task_hands_the_run_back(tmp_path):
+    app = Standalone(tmp_path, **FAST_CLOCKS)
+    job_id, task_id = deploy(app, "echo started; sleep 3; echo finished")
+    app.call("PUT", f"/api/tasks/{task_id}/tokens/{T}", 201, json={})
+    wait_for(lambda: [r for r in runs(app, job_id) if r["state"] == "running"], what="running")
+    assert app.stop() == 0
+
+    again = Standalone(tmp_path, **FAST_CLOCKS)
+    done = wait_for(
+        lambda: [r for r in runs(again, job_id) if r["state"] == "success"], what="the re-run"
+    )
+    assert [r["attempt"] for r in done] == [2]
+    assert again.stop() == 0
+
+
+def test_killed_mid_task_the_run_is_run_again(tmp_path):
+    app = Standalone(tmp_path, **FAST_CLOCKS)
+    job_id, task_id = deploy(app, "echo started; sleep 2; echo finished")
+    app.call("PUT", f"/api/tasks/{task_id}/tokens/{T}", 201, json={})
+    wait_for(lambda: [r for r in runs(app, job_id) if r["state"] == "running"], what="running")
+    app.process.kill()
+    app.process.wait()
+
+    again = Standalone(tmp_path, **FAST_CLOCKS)
+    final = wait_for(
+        lambda: (rs := runs(again, job_id)) and rs[-1]["state"] == "success" and rs,
+        what="the re-run",
+    )
+    assert [(r["attempt"], r["state"]) for r in final] == [(1, "error"), (2, "success")]
+    assert "stopped sending heartbeats" in final[0]["message"]
+    assert again.stop() == 0

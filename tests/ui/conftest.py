@@ -1,0 +1,127 @@
+"""Fixtures of the UI tests: a real ``waterwheel standalone`` running jobs, and
+headless Chromium (Debian's) driven by Playwright for Python.
+
+Without Chromium or Playwright the tests fail under CI=true and are skipped
+elsewhere, with what to install. Screenshots go to artifacts/screenshots at the
+repository root, or under $WATERWHEEL_ARTIFACTS.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import service_missing
+from tests.ui.server import Seeded, Standalone, seed
+
+CHROMIUM = Path(os.environ.get("WATERWHEEL_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REPO = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(os.environ.get("WATERWHEEL_ARTIFACTS") or REPO / "artifacts")
+SCREENSHOTS = ARTIFACTS / "screenshots"
+# A timezone away from UTC, with a half hour, so that local times cannot pass for UTC.
+TIMEZONE = "Asia/Kolkata"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+class Ui:
+    """The running server, what was seeded into it, and the screenshot folder."""
+
+    def __init__(self, server: Standalone, seeded: Seeded) -> None:
+        self.server = server
+        self.seeded = seeded
+        self.base = server.base
+
+    def job(self, name: str) -> str:
+        return self.seeded.jobs[name]
+
+    def task(self, job: str, task: str) -> str:
+        return self.seeded.tasks[job][task]
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        return self.server.call(method, path, body)
+
+
+@pytest.fixture(scope="session")
+def playwright_module():
+    try:
+        from playwright import sync_api
+    except ImportError:
+        service_missing("Playwright for Python", "python3 -m pip install -e '.[test]'")
+    if not CHROMIUM.exists():
+        service_missing(f"Chromium ({CHROMIUM})", "apt-get install -y chromium")
+    return sync_api
+
+
+@pytest.fixture(scope="session")
+def ui(playwright_module, tmp_path_factory) -> Iterator[Ui]:
+    server = Standalone(tmp_path_factory.mktemp("standalone")).start()
+    try:
+        yield Ui(server, seed(server))
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_module) -> Iterator[Any]:
+    playwright = playwright_module.sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    except Exception as exc:
+        playwright.stop()
+        service_missing(f"Chromium that starts ({exc})", "apt-get install -y chromium")
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def new_page(browser, ui: Ui) -> Iterator[Callable[..., Any]]:
+    """Pages in fresh contexts (default: 1280 px wide); uncaught script errors fail the test."""
+    contexts = []
+    errors: list[str] = []
+
+    def make(viewport: dict[str, int] | None = None) -> Any:
+        context = browser.new_context(
+            viewport=viewport or DESKTOP,
+            base_url=ui.base,
+            timezone_id=TIMEZONE,
+            locale="en-GB",
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert errors == [], f"uncaught errors in the page: {errors}"
+
+
+@pytest.fixture
+def page(new_page) -> Any:
+    return new_page()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    if SCREENSHOTS.is_dir() and any(SCREENSHOTS.glob("*.png")):
+        terminalreporter.write_line(f"UI screenshots: {SCREENSHOTS}")

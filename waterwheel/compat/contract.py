@@ -1,0 +1,20 @@
+"""What the translator, the runner and the scheduler agree on.
+
+* Runner tasks carry ``skip_exit_code`` = SKIP_EXIT_CODE: the runner exits
+  with it when the Airflow task is skipped.
+* A branch task writes ``{"followed": [task names]}``, a short-circuit task
+  whose condition is false ``{"skip_downstream": "all" | "direct"}``, to the
+  job stash key ``_decision.<task name>`` of its trigger time, then exits 0.
+* A manual trigger stores its conf (a JSON object, ``{}`` when none was
+  given) under the job stash key ``_conf`` of the new trigger time; the
+  runner reads the run as manual when that key exists.
+* The translator passes the flavour, the timing (schedule.py) and the DAG
+  folder to the runner in its task's environment.
+"""
+
+SKIP_EXIT_CODE = 99
+DECISION_PREFIX = "_decision."
+CONF_KEY = "_conf"
+ENV_VERSION = "WATERWHEEL_AIRFLOW_VERSION"
+ENV_TIMING = "WATERWHEEL_AIRFLOW_TIMING"
+ENV_DAGS_FOLDER = "AIRFLOW__CORE__DAGS_FOLDER"
