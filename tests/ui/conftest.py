@@ -9,6 +9,8 @@ repository root, or under $WATERWHEEL_ARTIFACTS.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("WATERWHEEL_ARTIFACTS") or REPO / "artifacts")
 SCREENSHOTS = ARTIFACTS / "screenshots"
 # A timezone away from UTC, with a half hour, so that local times cannot pass for UTC.
-TIMEZONE = "Asia/Kolkata"
+TIMEZONE = "Australia/Adelaide"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
@@ -65,12 +67,16 @@ def playwright_module():
 
 
 @pytest.fixture(scope="session")
-def ui(playwright_module, tmp_path_factory) -> Iterator[Ui]:
-    server = Standalone(tmp_path_factory.mktemp("standalone")).start()
+def ui(playwright_module) -> Iterator[Ui]:
+    # A folder of its own: pytest prunes old basetemp folders, even in use by
+    # another pytest process running at the same time.
+    workdir = Path(tempfile.mkdtemp(prefix="waterwheel-ui-"))
+    server = Standalone(workdir).start()
     try:
         yield Ui(server, seed(server))
     finally:
         server.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -32,6 +32,8 @@ LIVE_PERIOD = 3  # seconds between trigger times of the live job
 PAUSABLE_PERIOD = 2
 LOG_LINES = 30  # lines the live job's first task writes, one every 0.3 s
 BIG_LINES = 100_000
+NO_CATCHUP = {"catchup": "none"}
+STASH_VALUE = b"hunter2-never-shown"
 
 
 def free_port() -> int:
@@ -141,14 +143,14 @@ def seed(server: Standalone) -> Seeded:
     )
     project_id = saved["uuid"]
     for key in ("db_password", "api_token"):
-        server.http.put(f"{server.base}/api/projects/{project_id}/stash/{key}", data=b"secret")
+        server.http.put(f"{server.base}/api/projects/{project_id}/stash/{key}", data=STASH_VALUE)
     start = iso(datetime.now(UTC) - timedelta(seconds=5))
     live_script = f'for i in $(seq 1 {LOG_LINES}); do echo "extract line $i"; sleep 0.3; done'
     jobs = [
         _job(
             LIVE,
             "Extracts, transforms and loads every few seconds",
-            [{"name": "every3s", "start": start, "period": f"{LIVE_PERIOD}s", "catchup": "none"}],
+            [{"name": "every3s", "start": start, "period": f"{LIVE_PERIOD}s", **NO_CATCHUP}],
             [
                 {"name": "extract", "docker": bash(live_script), "depends": ["trigger/every3s"]},
                 {
@@ -163,7 +165,7 @@ def seed(server: Standalone) -> Seeded:
         _job(
             PAUSABLE,
             "A quick job that the tests pause",
-            [{"name": "every2s", "start": start, "period": f"{PAUSABLE_PERIOD}s", "catchup": "none"}],
+            [{"name": "every2s", "start": start, "period": f"{PAUSABLE_PERIOD}s", **NO_CATCHUP}],
             [{"name": "tick", "docker": bash("echo tick"), "depends": ["trigger/every2s"]}],
         ),
         _job(

@@ -32,7 +32,7 @@ def _status(last_seen, gone_after: timedelta) -> str:
 @bp.get("/api/status")
 def status() -> ResponseReturnValue:
     since = utcnow() - WORKER_GONE
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         projects = session.scalar(select(func.count()).select_from(Project))
         workers, running = session.execute(
             select(func.count(), func.coalesce(func.sum(Worker.running_tasks), 0)).where(
@@ -77,7 +77,7 @@ def _worker_json(worker: Worker) -> dict:
 
 @bp.get("/api/workers")
 def workers() -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         rows = session.scalars(
             select(Worker)
             .where(Worker.last_seen_datetime >= utcnow() - WORKER_HIDDEN)
@@ -89,7 +89,7 @@ def workers() -> ResponseReturnValue:
 @bp.get("/api/workers/<id:worker_id>")
 def worker(worker_id: uuid.UUID) -> ResponseReturnValue:
     states = [s for s in request.args.get("state", "").split(",") if s]
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         found = get_or_404(session, Worker, worker_id)
         query = (
             select(TaskRun, Task, Job, Project)
@@ -128,7 +128,7 @@ def worker(worker_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.get("/api/schedulers")
 def schedulers() -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         rows = session.execute(
             select(Scheduler, Trigger.job_id)
             .outerjoin(Trigger, Trigger.id == Scheduler.waiting_for_trigger_id)

@@ -34,14 +34,14 @@ def require_config_token(subject: uuid.UUID) -> None:
 @bp.get("/tasks/<id:task_id>")
 def task(task_id: uuid.UUID) -> ResponseReturnValue:
     require_config_token(task_id)
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         return jsonify(task_definition(session, task_id))
 
 
 @bp.get("/projects/<id:project_id>/config")
 def project_config(project_id: uuid.UUID) -> ResponseReturnValue:
     require_config_token(project_id)
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         project = get_or_404(session, Project, project_id)
         return jsonify(project.config if project.config is not None else {})
 

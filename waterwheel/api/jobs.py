@@ -51,7 +51,7 @@ def find() -> ResponseReturnValue:
     project_name, name = request.args.get("project"), request.args.get("name")
     if project_name is None or name is None:
         raise bad_request("invalid query parameter: both 'project' and 'name' are required")
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         job = session.scalar(
             select(Job)
             .join(Project, Project.id == Job.project_id)
@@ -72,7 +72,7 @@ def find() -> ResponseReturnValue:
 
 @bp.get("/<id:job_id>")
 def get(job_id: uuid.UUID) -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         job = get_or_404(session, Job, job_id)
         project = session.get(Project, job.project_id)
         counts = counts_by_state(session, Job.id == job_id)
@@ -107,7 +107,7 @@ def remove(job_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.get("/<id:job_id>/tasks")
 def tasks(job_id: uuid.UUID) -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         get_or_404(session, Job, job_id)
         rows = session.execute(
             select(Task.id, Task.name)
@@ -120,7 +120,7 @@ def tasks(job_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.get("/<id:job_id>/paused")
 def get_paused(job_id: uuid.UUID) -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         return jsonify(get_or_404(session, Job, job_id).paused)
 
 
@@ -142,7 +142,7 @@ def set_paused(job_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.get("/<id:job_id>/triggers")
 def triggers(job_id: uuid.UUID) -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         get_or_404(session, Job, job_id)
         rows = session.scalars(
             select(Trigger)
@@ -171,7 +171,7 @@ def triggers(job_id: uuid.UUID) -> ResponseReturnValue:
 @bp.get("/<id:job_id>/graph")
 def graph(job_id: uuid.UUID) -> ResponseReturnValue:
     at = query_datetime("trigger_datetime")
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         get_or_404(session, Job, job_id)
         return jsonify(_graph(session, job_id, at))
 
@@ -222,7 +222,7 @@ def _graph(session: Session, job_id: uuid.UUID, at: Any) -> dict[str, Any]:
 def duration(job_id: uuid.UUID) -> ResponseReturnValue:
     limit = query_int("limit", 31, maximum=1000)
     before = query_datetime("before")
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         get_or_404(session, Job, job_id)
         times = (
             select(TaskRun.trigger_datetime)

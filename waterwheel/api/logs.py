@@ -78,7 +78,7 @@ def _redis_down(exc: redis.RedisError) -> ResponseReturnValue:
 
 def _run_state(task_run_id: uuid.UUID) -> str | None:
     """The run's state, or None when there is no such run."""
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         return session.scalar(select(TaskRun.state).where(TaskRun.id == task_run_id))
 
 

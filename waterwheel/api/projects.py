@@ -27,7 +27,7 @@ def project_json(project: Project) -> dict[str, Any]:
 
 @bp.get("")
 def list_projects() -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         name = request.args.get("name")
         if name is not None:
             project = session.scalar(select(Project).where(Project.name == name))
@@ -66,7 +66,7 @@ def save_project() -> ResponseReturnValue:
 
 @bp.get("/<id:project_id>")
 def get_project(project_id: uuid.UUID) -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         project = get_or_404(session, Project, project_id)
         num_jobs = len(session.scalars(select(Job.id).where(Job.project_id == project_id)).all())
         counts = counts_by_state(session, Job.project_id == project_id)
@@ -100,7 +100,7 @@ def delete_project(project_id: uuid.UUID) -> ResponseReturnValue:
 @bp.get("/<id:project_id>/jobs")
 def project_jobs(project_id: uuid.UUID) -> ResponseReturnValue:
     limit = query_int("limit", 50)
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         get_or_404(session, Project, project_id)
         query = select(Job).where(Job.project_id == project_id).order_by(Job.name).limit(limit)
         if (after := request.args.get("after")) is not None:

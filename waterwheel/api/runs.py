@@ -35,7 +35,7 @@ def run_json(run: TaskRun) -> dict[str, Any]:
 
 @bp.get("/jobs/<id:job_id>/runs/<dt:trigger_datetime>")
 def job_runs(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         get_or_404(session, Job, job_id)
         query = (
             select(TaskRun, Task.name)
@@ -61,7 +61,7 @@ def job_runs(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnVal
 
 @bp.get("/tasks/<id:task_id>/runs/<dt:trigger_datetime>")
 def task_runs(task_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         get_or_404(session, Task, task_id)
         runs = session.scalars(
             select(TaskRun)

@@ -67,7 +67,7 @@ def _put(
 
 @bp.get("/api/stash")
 def list_global() -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         return jsonify(list(session.scalars(select(GlobalStash.name).order_by(GlobalStash.name))))
 
 
@@ -87,7 +87,7 @@ def delete_global(key: str) -> ResponseReturnValue:
 def read_global(key: str) -> ResponseReturnValue:
     _grant()  # any task may read global values
     services().metrics.stash_get("global")
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         return _value(session.scalar(select(GlobalStash.data).where(GlobalStash.name == key)))
 
 
@@ -96,7 +96,7 @@ def read_global(key: str) -> ResponseReturnValue:
 
 @bp.get("/api/projects/<id:project_id>/stash")
 def list_project(project_id: uuid.UUID) -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         get_or_404(session, Project, project_id)
         names = session.scalars(
             select(ProjectStash.name)
@@ -129,7 +129,7 @@ def read_project(project_id: uuid.UUID, key: str) -> ResponseReturnValue:
     if _grant().project_id != project_id:
         raise _forbidden("this project")
     services().metrics.stash_get("project", project_id)
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         return _value(
             session.scalar(
                 select(ProjectStash.data).where(
@@ -158,7 +158,7 @@ def _job_key(job_id: uuid.UUID, trigger_datetime: datetime, key: str):
 
 @bp.get("/int-api/jobs/<id:job_id>/stash/<dt:trigger_datetime>/")
 def list_job(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         get_or_404(session, Job, job_id)
         names = session.scalars(
             select(JobStash.name)
@@ -180,7 +180,7 @@ def put_job(job_id: uuid.UUID, trigger_datetime: datetime, key: str) -> Response
 def read_job(job_id: uuid.UUID, trigger_datetime: datetime, key: str) -> ResponseReturnValue:
     _job_grant(job_id, trigger_datetime)
     services().metrics.stash_get("job", job_id)
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         return _value(
             session.scalar(select(JobStash.data).where(*_job_key(job_id, trigger_datetime, key)))
         )

@@ -20,7 +20,7 @@ bp = Blueprint("tasks", __name__, url_prefix="/api")
 
 @bp.get("/tasks/<id:task_id>")
 def get_task(task_id: uuid.UUID) -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         return jsonify(task_definition(session, task_id))
 
 
@@ -28,7 +28,7 @@ def get_task(task_id: uuid.UUID) -> ResponseReturnValue:
 def get_trigger(trigger_id: uuid.UUID) -> ResponseReturnValue:
     limit = query_int("limit", 100, maximum=1000)
     before = query_datetime("before")
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         trigger = get_or_404(session, Trigger, trigger_id)
         job = session.get(Job, trigger.job_id)
         project = session.get(Project, job.project_id)

@@ -64,14 +64,14 @@ def _token_json(token: Token, task_name: str) -> dict[str, Any]:
 
 @bp.get("/jobs/<id:job_id>/tokens")
 def job_tokens(job_id: uuid.UUID) -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         get_or_404(session, Job, job_id)
         return jsonify([_token_json(t, name) for t, name in _job_tokens(session, job_id)])
 
 
 @bp.get("/jobs/<id:job_id>/tokens-overview")
 def tokens_overview(job_id: uuid.UUID) -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         get_or_404(session, Job, job_id)
         rows = _job_tokens(session, job_id)
     by_time: dict[datetime, dict[str, Any]] = {}
@@ -94,7 +94,7 @@ def tokens_overview(job_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.get("/jobs/<id:job_id>/tokens/<dt:trigger_datetime>")
 def tokens_at(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnValue:
-    with services().db.transaction() as session:
+    with services().db.read() as session:
         get_or_404(session, Job, job_id)
         rows = session.execute(
             select(Token, Task.name)

@@ -13,9 +13,9 @@ make RabbitMQ requeue a task that still runs. TCP keepalive finds dead peers.
 transport, here given the priority queues it lacks. Its fanout works, whatever
 its docstring says. What it cannot have is durability (the database is the
 record; a scheduler restores runs from it at start), exclusive queues (a
-consumer deletes its broadcast queues when it stops) and consumer timeouts. It
-polls, so a message may wait ``MEMORY_POLL_SECONDS`` for its consumer, and a
-requeued message goes behind the others of its priority, not in front.
+consumer deletes its broadcast queues when it stops) and consumer timeouts.
+Consumers sleep until a message arrives (no polling), and a requeued message
+goes behind the others of its priority, not in front.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ import itertools
 import json
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
-from queue import PriorityQueue
+from queue import Empty, PriorityQueue
 from typing import Any
 
 import kombu
@@ -61,7 +62,31 @@ RETRY_POLICY: dict[str, float] = {
     "interval_step": 0.5,
     "interval_max": 2,
 }
-MEMORY_POLL_SECONDS = 0.05
+MEMORY_POLL_SECONDS = 1.0  # a consumer wakes at least this often (to see stop)
+
+
+class _Arrivals:
+    """Wakes in-process consumers when a message arrives, instead of polling.
+
+    A generation count is read before looking at the queues, so a message put
+    between an empty look and the wait is never slept through.
+    """
+
+    def __init__(self) -> None:
+        self._changed = threading.Condition()
+        self.generation = 0
+
+    def announce(self) -> None:
+        with self._changed:
+            self.generation += 1
+            self._changed.notify_all()
+
+    def wait(self, seen: int, timeout: float) -> None:
+        with self._changed:
+            self._changed.wait_for(lambda: self.generation != seen, timeout)
+
+
+_ARRIVALS = _Arrivals()
 
 
 class _MemoryChannel(memory.Channel):
@@ -80,6 +105,7 @@ class _MemoryChannel(memory.Channel):
     def _put(self, queue: str, message: dict, **kwargs: Any) -> None:
         order = (-self._get_message_priority(message), next(self._sequence))
         self._queue_for(queue).put((order, message))
+        _ARRIVALS.announce()
 
     def _put_fanout(self, exchange: str, message: dict, routing_key: str, **kwargs: Any) -> None:
         for queue in self._lookup(exchange, routing_key):
@@ -99,6 +125,22 @@ class _MemoryChannel(memory.Channel):
 class _MemoryTransport(memory.Transport):
     Channel = _MemoryChannel
     global_state = virtual.BrokerState()
+
+    def drain_events(self, connection: Any, timeout: float | None = None) -> None:
+        """Deliver one message, sleeping until one arrives (not polling)."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            seen = _ARRIVALS.generation
+            try:
+                self.cycle.get(self._deliver, timeout=timeout)
+                return
+            except Empty:
+                remaining = MEMORY_POLL_SECONDS
+                if deadline is not None:
+                    remaining = min(remaining, deadline - time.monotonic())
+                    if remaining <= 0:
+                        raise TimeoutError() from None
+                _ARRIVALS.wait(seen, remaining)
 
 
 def _log_retry(exc: BaseException, interval: float) -> None:

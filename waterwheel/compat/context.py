@@ -8,11 +8,28 @@ Previous-successful-run keys are None: a task cannot look up other runs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from waterwheel.compat.schedule import RunDates
+
+
+class DateTime(datetime):
+    """A context date: prints as ISO 8601 with a ``T``, as Airflow's pendulum
+    dates do in templates (``{{ data_interval_start }}``)."""
+
+    def __str__(self) -> str:
+        return self.isoformat()
+
+    @classmethod
+    def of(cls, value: datetime | None) -> DateTime | None:
+        return None if value is None else cls.combine(value.date(), value.timetz())
+
+
+def context_dates(dates: RunDates) -> RunDates:
+    """The run's dates as context dates."""
+    return RunDates(*(DateTime.of(value) for value in astuple(dates)))
 
 
 @dataclass
@@ -63,6 +80,7 @@ def build_context(
     params: dict[str, Any],
     flavour: str,
 ) -> dict[str, Any]:
+    """The context; ``dates`` should come from ``context_dates``."""
     from airflow import macros
     from airflow.configuration import conf
     from airflow.utils.context import ConnectionAccessor, VariableAccessor

@@ -97,14 +97,23 @@ def dag_files(root: Path, flavour: str | None = None) -> list[Path]:
     return found
 
 
+def _top_level_names(folder: Path) -> set[str]:
+    """Modules and packages the DAG folder offers for import."""
+    if not folder.is_dir():
+        return set()
+    return {p.stem for p in folder.glob("*.py")} | {
+        p.name for p in folder.iterdir() if (p / "__init__.py").is_file()
+    }
+
+
 @contextmanager
 def shim_imports(dag_folder: Path) -> Iterator[None]:
-    """Make ``import airflow`` the shim (and the DAG folder importable) for a while."""
+    """Make ``import airflow`` the shim, and the DAG folder's modules importable
+    (over same-named modules already imported here), for a while."""
     saved_path = list(sys.path)
+    shadowed = {"airflow"} | _top_level_names(dag_folder)
     set_aside = {
-        name: module
-        for name, module in sys.modules.items()
-        if name == "airflow" or name.startswith("airflow.")
+        name: module for name, module in sys.modules.items() if name.split(".")[0] in shadowed
     }
     for name in set_aside:
         del sys.modules[name]

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from waterwheel.compat import loader, schedule, stash
-from waterwheel.compat.context import DagRun, build_context, run_id
+from waterwheel.compat.context import DagRun, build_context, context_dates, run_id
 from waterwheel.compat.contract import (
     CONF_KEY,
     DECISION_PREFIX,
@@ -119,8 +119,10 @@ def prepare(dag: Any, task: Any, client: stash.StashClient) -> dict[str, Any]:
     trigger_time = datetime.fromisoformat(client.trigger_datetime)
     conf = _conf(client)
     manual = conf is not None
-    dates = schedule.run_dates(
-        schedule.resolve(dag, flavour), flavour, how, trigger_time, manual, dag.timezone
+    dates = context_dates(
+        schedule.run_dates(
+            schedule.resolve(dag, flavour), flavour, how, trigger_time, manual, dag.timezone
+        )
     )
     params = ParamsDict(dag.params)
     params.update(task.params)
@@ -130,7 +132,7 @@ def prepare(dag: Any, task: Any, client: stash.StashClient) -> dict[str, Any]:
         logical_date=dates.logical_date,
         data_interval_start=dates.data_interval_start,
         data_interval_end=dates.data_interval_end,
-        run_after=dates.data_interval_end if how == schedule.INTERVAL_START else trigger_time,
+        run_after=dates.data_interval_end,
         run_type="manual" if manual else "scheduled",
         conf=conf or {},
         start_date=datetime.now(trigger_time.tzinfo),

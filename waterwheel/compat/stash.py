@@ -107,10 +107,6 @@ def activate(client: StashClient | None) -> None:
     _active = client
 
 
-def active() -> StashClient | None:
-    return _active
-
-
 def config_value(key: str) -> bytes | None:
     """A project value, else a global one; None when absent or no task is running."""
     if _active is None:

@@ -69,6 +69,11 @@ def _is_utc(tz: tzinfo) -> bool:
     return getattr(tz, "key", None) in {"UTC", "Etc/UTC", "Etc/GMT", "GMT", "Etc/Universal"}
 
 
+def _shown(value: Any) -> str:
+    """A value for a warning: callables by name, the rest as their repr."""
+    return getattr(value, "__qualname__", None) or repr(value)
+
+
 def _jsonable(value: Any) -> Any:
     """Metadata as JSON; values JSON cannot hold become their text."""
     return json.loads(json.dumps(value, default=str))
@@ -212,7 +217,7 @@ class _Translator:
         }
         for name, value in unsupported.items():
             if value:
-                self.warn(f"{name}={value!r} is not supported and is ignored", task.task_id)
+                self.warn(f"{name}={_shown(value)} is not supported and is ignored", task.task_id)
         if task.email and (task.email_on_failure or task.email_on_retry):
             self.warn("email notifications are not sent", task.task_id)
         for name in ("start_date", "end_date"):
@@ -276,7 +281,7 @@ class _Translator:
         }
         for name, value in unsupported.items():
             if value:
-                self.warn(f"{name}={value!r} is not supported and is ignored")
+                self.warn(f"{name}={_shown(value)} is not supported and is ignored")
 
     def translate(self) -> Translation:
         dag = self.dag

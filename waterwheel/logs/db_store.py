@@ -86,6 +86,6 @@ class DatabaseLogStore(LogStore):
             .order_by(TaskLog.seq)
             .limit(count + 1)
         )
-        with self._db.transaction() as session:
+        with self._db.read() as session:
             rows = session.execute(query).all()
         return page(((str(seq), line, outcome) for seq, line, outcome in rows), count)

@@ -39,6 +39,7 @@ class LogWriter(ABC):
         self.task_run_id = task_run_id
         self._lines: list[str] = []
         self._outcome: str | None = None
+        self._wrote = False
         self._ready = threading.Condition()
         self._thread = threading.Thread(
             target=self._run, name=f"log-writer-{task_run_id}", daemon=True
@@ -50,6 +51,7 @@ class LogWriter(ABC):
             if self._outcome is not None:
                 raise RuntimeError("the log writer is closed")
             self._lines.append(line)
+            self._wrote = True
             if len(self._lines) >= BATCH:
                 self._ready.notify()
 
@@ -101,7 +103,11 @@ class LogWriter(ABC):
 
     def _flush(self, pending: list[str], end: str | None) -> None:
         """Send ``pending`` in batches, removing each once delivered, so a
-        failure part way never sends a line twice; the end marker goes last."""
+        failure part way never sends a line twice; the end marker goes last.
+        A run that printed nothing sends nothing: readers then take the run's
+        final state as the end of its (empty) log."""
+        if not pending and not self._wrote:
+            return
         while pending or end is not None:
             batch = pending[:BATCH]
             last = len(pending) <= BATCH

@@ -88,8 +88,7 @@ class TaskRunner:
         if refused is not None:
             log.info("task run %s not run: %s", request.task_run_id, refused)
             return None
-        started = utcnow()
-        self._progress(request, started, None, State.RUNNING)
+        started = utcnow()  # the claim marked the run running; heartbeats follow
         if definition is None:
             result = Result(Outcome.ERROR, "task definition not found")
         elif definition.get("image") is None:

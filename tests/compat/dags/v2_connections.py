@@ -17,4 +17,6 @@ def show_connection():
 
 with DAG("v2_connections", schedule_interval=None, start_date=datetime(2024, 1, 1)) as dag:
     PythonOperator(task_id="show", python_callable=show_connection)
-    BashOperator(task_id="template", bash_command="echo {{ conn.warehouse.host }}:{{ conn.warehouse.port }}")
+    BashOperator(
+        task_id="template", bash_command="echo {{ conn.warehouse.host }}:{{ conn.warehouse.port }}"
+    )

@@ -15,5 +15,8 @@ with DAG(
 ) as dag:
     BashOperator(
         task_id="load",
-        bash_command="echo table={{ params.table }} limit={{ params.limit }} conf={{ dag_run.conf }} run={{ run_id }}",
+        bash_command=(
+            "echo table={{ params.table }} limit={{ params.limit }}"
+            " conf={{ dag_run.conf }} run={{ run_id }}"
+        ),
     )

@@ -11,6 +11,9 @@ dag = DAG(dag_id="v2_old_paths", schedule_interval="@weekly", start_date=datetim
 
 first = BashOperator(task_id="first", bash_command="echo first", dag=dag)
 second = PythonOperator(
-    task_id="second", python_callable=lambda: print("second"), dag=dag, trigger_rule=TriggerRule.ALL_DONE
+    task_id="second",
+    python_callable=lambda: print("second"),
+    dag=dag,
+    trigger_rule=TriggerRule.ALL_DONE,
 )
 second.set_upstream(first)

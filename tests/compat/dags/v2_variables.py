@@ -25,5 +25,8 @@ with DAG("v2_variables", schedule_interval="@daily", start_date=datetime(2024, 1
     PythonOperator(task_id="read", python_callable=read_variables)
     BashOperator(
         task_id="template",
-        bash_command="echo {{ var.value.region }} {{ var.json.settings.size }} {{ var.value.get('nope', 'dflt') }}",
+        bash_command=(
+            "echo {{ var.value.region }} {{ var.json.settings.size }}"
+            " {{ var.value.get('nope', 'dflt') }}"
+        ),
     )

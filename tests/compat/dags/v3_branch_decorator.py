@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from airflow.sdk import TaskGroup, dag, task
 from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import TaskGroup, dag, task
 
 
 @dag(schedule=None, start_date=datetime(2024, 1, 1))

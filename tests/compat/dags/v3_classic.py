@@ -2,8 +2,8 @@
 
 from datetime import datetime
 
-from airflow.sdk import DAG, BaseBranchOperator, BaseOperator, Label, chain_linear
 from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import DAG, BaseBranchOperator, BaseOperator, Label, chain_linear
 
 
 class Greeter(BaseOperator):

@@ -15,9 +15,18 @@ with DAG(dag_id="v3_providers", schedule="0 */6 * * *", start_date=datetime(2024
     work = BashOperator(task_id="work", bash_command="echo work")
     check = PythonOperator(task_id="check", python_callable=lambda: True)
     rules = [
-        "all_success", "all_failed", "all_done", "all_done_min_one_success", "one_success",
-        "one_failed", "one_done", "none_failed", "none_failed_min_one_success", "none_skipped",
-        "all_skipped", "always",
+        "all_success",
+        "all_failed",
+        "all_done",
+        "all_done_min_one_success",
+        "one_success",
+        "one_failed",
+        "one_done",
+        "none_failed",
+        "none_failed_min_one_success",
+        "none_skipped",
+        "all_skipped",
+        "always",
     ]
     for rule in rules:
         [work, check] >> EmptyOperator(task_id=f"rule_{rule}", trigger_rule=TriggerRule(rule))

@@ -1,11 +1,11 @@
 """Airflow 3: airflow.sdk TaskFlow, inferred multiple_outputs, override, reuse suffixes."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from airflow.sdk import dag, task
 
 
-@dag(schedule="@daily", start_date=datetime(2024, 1, 1, tzinfo=timezone.utc))
+@dag(schedule="@daily", start_date=datetime(2024, 1, 1, tzinfo=UTC))
 def v3_taskflow():
     @task
     def numbers() -> dict[str, int]:

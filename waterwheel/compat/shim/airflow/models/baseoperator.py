@@ -235,9 +235,6 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
         dag.add_task(self)
         self._dag = dag
 
-    def has_dag(self) -> bool:
-        return self._dag is not None
-
     # Dependencies.
 
     @property
@@ -274,9 +271,6 @@ class BaseOperator(DependencyMixin, metaclass=_OperatorMeta):
     @property
     def downstream_list(self) -> list[BaseOperator]:
         return [self.dag.get_task(i) for i in sorted(self.downstream_task_ids)] if self.dag else []
-
-    def get_direct_relative_ids(self, upstream: bool = False) -> set[str]:
-        return self.upstream_task_ids if upstream else self.downstream_task_ids
 
     @property
     def output(self) -> XComArg:

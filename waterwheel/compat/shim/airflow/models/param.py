@@ -21,9 +21,6 @@ class Param:
         self.description = description
         self.schema = schema
 
-    def has_value(self) -> bool:
-        return self.value is not NOTSET
-
     def resolve(self, value: Any = NOTSET, suppress_exception: bool = False) -> Any:
         """The value (``value`` when given, else the default); an error when none."""
         final = value if value is not NOTSET else self.value

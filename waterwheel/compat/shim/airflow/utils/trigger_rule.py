@@ -29,10 +29,3 @@ class TriggerRule(StrEnum):
     @classmethod
     def all_triggers(cls) -> set[str]:
         return set(cls._value2member_map_)
-
-
-# Old spellings and the rule they mean now.
-ALIASES = {
-    TriggerRule.NONE_FAILED_OR_SKIPPED: TriggerRule.NONE_FAILED_MIN_ONE_SUCCESS,
-    TriggerRule.DUMMY: TriggerRule.ALWAYS,
-}

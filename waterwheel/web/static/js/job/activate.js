@@ -53,6 +53,7 @@ export function setupActivate(dialog, opener, ctx) {
         if (!at) return fail("Enter the trigger time to run the task for.");
         await api(`/tasks/${enc(taskId)}/tokens/${enc(at)}`, { method: "PUT", body: priority ? { priority } : {} });
         toast(`${taskName} at ${fmtLocal(at)} activated: it runs now.`, "success");
+        ctx.touch(at);
       } else {
         const body = {};
         const first = fromLocalInput($("#activate-first", dialog).value);
@@ -64,6 +65,7 @@ export function setupActivate(dialog, opener, ctx) {
         if (!first && !last && !body.only_failed) return fail("Give a start, an end, or tick “Only failed ones”.");
         const result = await api(`/tasks/${enc(taskId)}/tokens`, { method: "POST", body });
         toast(`${taskName}: ${result.cleared} trigger time${result.cleared === 1 ? "" : "s"} activated.`, "success");
+        ctx.touch(null);
       }
       dialog.close();
       opener.focus();

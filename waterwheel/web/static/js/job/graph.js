@@ -112,7 +112,13 @@ export function mount(panel, ctx) {
       class: `edge edge-${e.kind} edge-${e.shape}`, d: e.d, "data-kind": e.kind, "data-from": e.from, "data-to": e.to,
       "marker-end": `url(#arrow-${e.kind})`,
     }, s("title", {}, `${name(e.from)} → ${name(e.to)} (${EDGE_TEXT[e.kind] || e.kind})`)));
-    const nodeEls = nodes.map((n) => {
+    // In the order of the picture, left to right then top to bottom, for the keyboard.
+    const ordered = [...nodes].sort((a, b) => {
+      const pa = placed.nodes.get(a.id);
+      const pb = placed.nodes.get(b.id);
+      return pa.x - pb.x || pa.y - pb.y;
+    });
+    const nodeEls = ordered.map((n) => {
       const p = placed.nodes.get(n.id);
       const external = n.job_id !== ctx.jobId;
       const info = n.state ? stateInfo(n.state) : null;

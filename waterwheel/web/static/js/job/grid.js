@@ -14,6 +14,17 @@ export function mount(panel, ctx) {
   const columns = window.matchMedia("(max-width: 640px)").matches ? 10 : 24;
   const state = { before: null, history: [], overview: null, focus: { r: 1, c: 1 } };
   const runsCache = new Map(); // trigger datetime -> {key, runs: Map(task name -> [runs])}
+  // Columns whose runs are read on every refresh for a while: those with runs
+  // under way, and those an action of this page touched (a rerun can come and
+  // go between two refreshes and leave the same state behind).
+  const hot = new Map(); // trigger datetime -> until (ms)
+  let refreshes = 0;
+  const HOT_MS = 15000;
+  ctx.touch = (dt) => {
+    const until = Date.now() + HOT_MS;
+    if (dt) hot.set(dt, until);
+    else for (const row of state.overview?.tokens || []) hot.set(row.trigger_datetime, until);
+  };
   let structure = ""; // rows and columns the table was built for
   let tableEl = null;
 
@@ -62,11 +73,17 @@ export function mount(panel, ctx) {
   // again only for columns whose states changed.
   async function loadRuns(overview) {
     const wanted = [];
+    const now = Date.now();
+    const everything = refreshes++ % 20 === 0; // now and then, in case others reran something
     for (const row of overview.tokens) {
-      const key = JSON.stringify(Object.values(row.task_states).map((t) => t.state));
-      const cached = runsCache.get(row.trigger_datetime);
-      if (!cached || cached.key !== key) wanted.push([row.trigger_datetime, key]);
+      const states = Object.values(row.task_states).map((t) => t.state);
+      const key = JSON.stringify(states);
+      const dt = row.trigger_datetime;
+      if (states.some((s) => s === "running" || s === "active" || s === "retry")) hot.set(dt, now + 3000);
+      const cached = runsCache.get(dt);
+      if (!cached || cached.key !== key || everything || (hot.get(dt) || 0) > now) wanted.push([dt, key]);
     }
+    for (const [dt, until] of hot) if (until <= now) hot.delete(dt);
     await Promise.all(wanted.map(async ([dt, key]) => {
       try {
         const runs = await api(`/jobs/${enc(ctx.jobId)}/runs/${enc(dt)}`);
@@ -243,5 +260,10 @@ export function mount(panel, ctx) {
   }
 
   let poller = poll(refresh, LIVE_MS, { onError });
-  return { destroy: () => poller.stop() };
+  return {
+    destroy: () => {
+      poller.stop();
+      ctx.touch = () => {};
+    },
+  };
 }

@@ -129,6 +129,7 @@ export class RunPanel {
     try {
       await api(`/tasks/${enc(taskId)}/tokens/${enc(dt)}`, { method: "PUT", body: {} });
       toast(`${taskName} at ${fmtLocal(dt)} activated: it runs now.`, "success");
+      this.ctx.touch(dt);
       if (this.poller) this.poller.now();
     } catch (err) {
       toast(`Could not activate ${taskName}: ${err.message}`, "error");
@@ -183,6 +184,7 @@ export class RunPanel {
       const result = await api(`/jobs/${enc(this.ctx.jobId)}/tokens/${enc(dt)}`, { method: "DELETE" });
       toast(`Cleared ${result.tokens_cleared} token${result.tokens_cleared === 1 ? "" : "s"} at ${fmtLocal(dt)}.`, "success");
       confirmBox.hidden = true;
+      this.ctx.touch(dt);
       if (this.poller) this.poller.now();
     } catch (err) {
       toast(`Could not clear: ${err.message}`, "error");

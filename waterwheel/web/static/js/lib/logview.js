@@ -137,8 +137,19 @@ export class LogView {
     this.pollTimer = setTimeout(() => this.poll(), 1000);
   }
 
+  atEnd() {
+    const el = this.scroller;
+    return el.scrollTop + el.clientHeight >= el.scrollHeight - LINE_HEIGHT * 1.5;
+  }
+
   add(lines) {
     if (!lines.length || this.destroyed) return;
+    // Where the reader is now (a scroll event may not have been handled yet).
+    const atEnd = this.atEnd();
+    if (atEnd !== this.follow) {
+      this.follow = atEnd;
+      if (atEnd) this.unseen = 0;
+    }
     for (const line of lines) this.lines.push(line.line);
     this.cursor = lines[lines.length - 1].id;
     if (!this.follow) this.unseen += lines.length;
@@ -203,8 +214,7 @@ export class LogView {
   }
 
   onScroll() {
-    const el = this.scroller;
-    const atEnd = el.scrollTop + el.clientHeight >= el.scrollHeight - LINE_HEIGHT * 1.5;
+    const atEnd = this.atEnd();
     if (atEnd !== this.follow) {
       this.follow = atEnd;
       if (atEnd) this.unseen = 0;

@@ -35,7 +35,9 @@ export function fmtLocal(iso, { short = false } = {}) {
   const d = parse(iso);
   if (Number.isNaN(d.getTime())) return String(iso);
   if (!short) return full.format(d);
-  return sameDay(d, new Date()) ? clock.format(d) : `${day.format(d)} ${clock.format(d)}`;
+  const now = new Date();
+  if (sameDay(d, now)) return clock.format(d);
+  return d.getFullYear() === now.getFullYear() ? `${day.format(d)} ${clock.format(d)}` : full.format(d);
 }
 
 // A <time> element: local text, machine datetime, UTC on hover.

@@ -27,6 +27,7 @@ const ctx = {
   listeners: new Set(), // called after each header refresh
   onJob(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); },
   refresh: null,
+  touch: () => {}, // the grid reads the runs of a trigger time (all when none) again
 };
 ctx.panel = new RunPanel($("#run-panel"), ctx);
 

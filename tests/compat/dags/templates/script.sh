@@ -1,0 +1,1 @@
+echo "script for {{ ds }} by $GREETING ({{ dag.dag_id }})"
