@@ -56,11 +56,13 @@ def _clean_env(**extra: str) -> dict[str, str]:
     return env | BASE_ENV | extra
 
 
-def _spawn(*args: str, **env: str) -> subprocess.Popen:
+def _spawn(*args: str, read_output: bool = False, **env: str) -> subprocess.Popen:
+    """A waterwheel process; its output is piped only when it will be read
+    (a full pipe would block the process)."""
     return subprocess.Popen(
         [sys.executable, "-m", "waterwheel", *args],
         env=_clean_env(**env),
-        stdout=subprocess.PIPE,
+        stdout=subprocess.PIPE if read_output else subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         text=True,
     )
@@ -103,6 +105,7 @@ def embedded() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as tmp:
         process = _spawn(
             "standalone",
+            read_output=True,
             WATERWHEEL_DB_URL=f"sqlite:///{tmp}/bench.db",
             WATERWHEEL_SERVER_BIND="127.0.0.1:0",
         )

@@ -51,3 +51,9 @@ wait_for RabbitMQ rabbitmqctl -q await_startup
 # Docker engine and the images the tests run
 scripts/start-docker.sh
 scripts/docker-images.sh
+
+# Chromium, for the web UI's browser tests
+if ! [ -x /usr/bin/chromium ]; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi

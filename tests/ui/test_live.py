@@ -223,7 +223,7 @@ def test_activating_a_task_runs_it(page, ui: Ui) -> None:
     page.locator("#activate-task").select_option(label="hello")
     page.locator("#activate-at").fill(local)
     page.locator("#activate-submit").click()
-    assert dialog.is_hidden()
+    dialog.wait_for(state="hidden")
     page.locator(".toast-success").filter(has_text="activated").wait_for()
     cell = page.locator(f"button.cell[data-task='hello'][data-dt='{iso(at)}']")
     cell.wait_for()

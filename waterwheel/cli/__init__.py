@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from waterwheel.cli import db, jobs, serve
+from waterwheel.compat import cli as compat_cli
 
 
 @click.group()
@@ -15,5 +16,6 @@ def main() -> None:
 
 main.add_command(db.db)
 main.add_command(jobs.jobs)
+main.add_command(compat_cli.airflow)
 for command in serve.commands:
     main.add_command(command)

@@ -102,7 +102,12 @@ export function mount(panel, ctx) {
   function draw(nodes, edges, at) {
     const focusedId = document.activeElement && box.contains(document.activeElement) ? document.activeElement.dataset.id : null;
     const kindOrder = { trigger: 0, task: 1 };
-    const placed = layout(nodes, edges, { sortKey: (n) => `${n.job_id === ctx.jobId ? 1 : 0}${kindOrder[n.kind]}${n.name}` });
+    // Top to bottom where the page is narrow (a phone), else left to right.
+    const vertical = (box.clientWidth || window.innerWidth) < 640;
+    const placed = layout(nodes, edges, {
+      vertical,
+      sortKey: (n) => `${n.job_id === ctx.jobId ? 1 : 0}${kindOrder[n.kind]}${n.name}`,
+    });
     const byId = new Map(nodes.map((n) => [n.id, n]));
     const name = (id) => byId.get(id)?.name || "?";
     const markers = ["success", "failure", "trigger"].map((k) =>
@@ -116,7 +121,7 @@ export function mount(panel, ctx) {
     const ordered = [...nodes].sort((a, b) => {
       const pa = placed.nodes.get(a.id);
       const pb = placed.nodes.get(b.id);
-      return pa.x - pb.x || pa.y - pb.y;
+      return vertical ? pa.y - pb.y || pa.x - pb.x : pa.x - pb.x || pa.y - pb.y;
     });
     const nodeEls = ordered.map((n) => {
       const p = placed.nodes.get(n.id);

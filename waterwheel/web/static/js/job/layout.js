@@ -1,4 +1,5 @@
-// A layered (Sugiyama-style) layout for small directed graphs, left to right:
+// A layered (Sugiyama-style) layout for small directed graphs, left to right
+// (or top to bottom, for narrow screens):
 // cycles broken by DFS, ranks by longest path, long edges through dummy
 // points, crossings reduced by barycentre sweeps, then vertical placement
 // pulled towards each node's neighbours.
@@ -7,10 +8,11 @@ export const NODE_W = 184;
 export const NODE_H = 50;
 const GAP_X = 76;
 const GAP_Y = 20;
+const GAP_RANK_V = 56;
 const DUMMY_H = 10;
 const MARGIN = 16;
 
-export function layout(nodes, edges, { sortKey = (n) => n.id } = {}) {
+export function layout(nodes, edges, { sortKey = (n) => n.id, vertical = false } = {}) {
   const ids = nodes.map((n) => n.id);
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const valid = edges.filter((e) => byId.has(e.from) && byId.has(e.to));
@@ -106,96 +108,107 @@ export function layout(nodes, edges, { sortKey = (n) => n.id } = {}) {
     for (let r = layers.length - 2; r >= 0; r--) sweep(r, down);
   }
 
-  // 5. Coordinates: stack each layer, then pull nodes towards their neighbours.
-  const size = (id) => (dummies.has(id) ? DUMMY_H : NODE_H);
-  const y = new Map();
+  // 5. Coordinates along the layers ("cross"), then pulled towards neighbours.
+  const along = vertical ? NODE_W : NODE_H; // a node's extent across the ranks' direction
+  const thick = vertical ? NODE_H : NODE_W; // and along it
+  const gapCross = vertical ? 24 : GAP_Y;
+  const rankStep = thick + (vertical ? GAP_RANK_V : GAP_X);
+  const size = (id) => (dummies.has(id) ? DUMMY_H : along);
+  const c = new Map();
   layers.forEach((layer) => {
     let top = 0;
     for (const id of layer) {
-      y.set(id, top + size(id) / 2);
-      top += size(id) + GAP_Y;
+      c.set(id, top + size(id) / 2);
+      top += size(id) + gapCross;
     }
   });
   const place = (layer, neighbours) => {
     const desired = layer.map((id) => {
       const n = neighbours.get(id);
-      return n.length ? n.reduce((sum, m) => sum + y.get(m), 0) / n.length : y.get(id);
+      return n.length ? n.reduce((sum, m) => sum + c.get(m), 0) / n.length : c.get(id);
     });
     const placed = [];
     layer.forEach((id, i) => {
-      const min = i ? placed[i - 1] + size(layer[i - 1]) / 2 + GAP_Y + size(id) / 2 : -Infinity;
+      const min = i ? placed[i - 1] + size(layer[i - 1]) / 2 + gapCross + size(id) / 2 : -Infinity;
       placed.push(Math.max(desired[i], min));
     });
-    // Spread the push-down evenly: shift the layer back up by its mean excess,
+    // Spread the push-down evenly: shift the layer back by its mean excess,
     // keeping the order and gaps.
     const excess = placed.reduce((sum, v, i) => sum + (v - desired[i]), 0) / (placed.length || 1);
-    layer.forEach((id, i) => y.set(id, placed[i] - excess));
+    layer.forEach((id, i) => c.set(id, placed[i] - excess));
   };
   for (let pass = 0; pass < 6; pass++) {
     for (let r = 1; r < layers.length; r++) place(layers[r], up);
     for (let r = layers.length - 2; r >= 0; r--) place(layers[r], down);
   }
-  let minY = Infinity;
-  let maxY = -Infinity;
-  for (const [id, v] of y) {
-    minY = Math.min(minY, v - size(id) / 2);
-    maxY = Math.max(maxY, v + size(id) / 2);
+  let minC = Infinity;
+  let maxC = -Infinity;
+  for (const [id, v] of c) {
+    minC = Math.min(minC, v - size(id) / 2);
+    maxC = Math.max(maxC, v + size(id) / 2);
   }
   const loops = valid.some((e) => e.from === e.to) ? 26 : 0;
-  const shift = MARGIN + loops - minY;
-  const x = (r) => MARGIN + r * (NODE_W + GAP_X);
-  const placedNodes = new Map(ids.map((id) => [id, { x: x(rank.get(id)), y: y.get(id) + shift - NODE_H / 2, rank: rank.get(id) }]));
+  const shift = MARGIN + loops - minC;
+  const rankAt = (r) => MARGIN + r * rankStep;
+  const cross = (id) => c.get(id) + shift;
+  // (position along the ranks, across them) to (x, y)
+  const xy = (rp, cp) => (vertical ? { x: cp, y: rp } : { x: rp, y: cp });
+  const placedNodes = new Map(ids.map((id) => {
+    const corner = xy(rankAt(rank.get(id)), cross(id) - along / 2);
+    return [id, { ...corner, rank: rank.get(id) }];
+  }));
 
-  // 6. Edge routes.
+  // 6. Edge routes, drawn in (along, across) and mapped.
   const routed = [];
+  const far = maxC + shift + 30; // back edges go round beyond the last node
   for (const e of valid) {
-    const a = placedNodes.get(e.from);
-    const b = placedNodes.get(e.to);
+    const ra = rankAt(rank.get(e.from));
+    const rb = rankAt(rank.get(e.to));
     if (e.from === e.to) {
-      routed.push({ ...e, shape: "self", d: selfLoop(a) });
+      const top = cross(e.from) - along / 2;
+      const p = ra + thick - 30;
+      routed.push({ ...e, shape: "self", d: path([[p, top], [p - 4, top - 30], [p + 40, top - 30], [p + 36, top]], xy, "C") });
     } else if (back.has(e)) {
-      routed.push({ ...e, shape: "back", d: backEdge(a, b, maxY + shift) });
+      const a = [ra + thick / 2, cross(e.from) + along / 2];
+      const b = [rb + thick / 2, cross(e.to) + along / 2];
+      routed.push({ ...e, shape: "back", d: path([a, [a[0], far], [b[0], far], b], xy, "C") });
     } else {
-      const points = [{ x: a.x + NODE_W, y: a.y + NODE_H / 2 }];
+      const points = [[ra + thick, cross(e.from)]];
       for (const d of chains.get(e)) {
-        const dy = y.get(d) + shift;
-        points.push({ x: x(dummies.get(d)), y: dy }, { x: x(dummies.get(d)) + NODE_W, y: dy });
+        const rd = rankAt(dummies.get(d));
+        points.push([rd, cross(d)], [rd + thick, cross(d)]);
       }
-      points.push({ x: b.x, y: b.y + NODE_H / 2 });
-      routed.push({ ...e, shape: "forward", d: curve(points) });
+      points.push([rb, cross(e.to)]);
+      routed.push({ ...e, shape: "forward", d: curve(points, xy) });
     }
   }
-  const width = MARGIN * 2 + Math.max(1, layers.length) * NODE_W + Math.max(0, layers.length - 1) * GAP_X;
-  const height = maxY - minY + MARGIN * 2 + (back.size ? 40 : 0) + loops;
-  return { nodes: placedNodes, edges: routed, width, height };
+  const rankExtent = MARGIN * 2 + Math.max(1, layers.length) * thick + Math.max(0, layers.length - 1) * (rankStep - thick);
+  const crossExtent = maxC - minC + MARGIN * 2 + (back.size ? 40 : 0) + loops;
+  const box = xy(rankExtent, crossExtent);
+  return { nodes: placedNodes, edges: routed, width: box.x, height: box.y };
 }
 
-function curve(points) {
-  let d = `M${points[0].x},${points[0].y}`;
+const point = (xy, [rp, cp]) => {
+  const p = xy(rp, cp);
+  return `${p.x},${p.y}`;
+};
+
+function path(points, xy, kind) {
+  return `M${point(xy, points[0])} ${kind}${points.slice(1).map((p) => point(xy, p)).join(" ")}`;
+}
+
+// Smooth curves between successive points, leaving and entering along the ranks.
+function curve(points, xy) {
+  let d = `M${point(xy, points[0])}`;
   for (let i = 1; i < points.length; i++) {
-    const p = points[i - 1];
-    const q = points[i];
-    if (p.y === q.y) {
-      d += ` L${q.x},${q.y}`;
+    const [pr, pc] = points[i - 1];
+    const [qr, qc] = points[i];
+    if (pc === qc) {
+      d += ` L${point(xy, points[i])}`;
       continue;
     }
-    const dx = (q.x - p.x) / 2;
-    d += ` C${p.x + dx},${p.y} ${q.x - dx},${q.y} ${q.x},${q.y}`;
+    const half = (qr - pr) / 2;
+    d += ` C${point(xy, [pr + half, pc])} ${point(xy, [qr - half, qc])} ${point(xy, [qr, qc])}`;
   }
   return d;
-}
-
-function backEdge(a, b, bottom) {
-  const sx = a.x + NODE_W / 2;
-  const sy = a.y + NODE_H;
-  const tx = b.x + NODE_W / 2;
-  const ty = b.y + NODE_H;
-  const low = Math.max(sy, ty, bottom - MARGIN) + 30;
-  return `M${sx},${sy} C${sx},${low} ${tx},${low} ${tx},${ty}`;
-}
-
-function selfLoop(a) {
-  const sx = a.x + NODE_W - 30;
-  const sy = a.y;
-  return `M${sx},${sy} C${sx - 4},${sy - 30} ${sx + 40},${sy - 30} ${sx + 36},${sy}`;
 }
