@@ -106,6 +106,7 @@ export function mount(panel, ctx) {
     const vertical = (box.clientWidth || window.innerWidth) < 640;
     const placed = layout(nodes, edges, {
       vertical,
+      nodeWidth: vertical ? 148 : NODE_W,
       sortKey: (n) => `${n.job_id === ctx.jobId ? 1 : 0}${kindOrder[n.kind]}${n.name}`,
     });
     const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -142,9 +143,9 @@ export function mount(panel, ctx) {
         "aria-label": label,
       },
       s("title", {}, `${n.name}\n${sub}`),
-      s("rect", { width: NODE_W, height: NODE_H, rx: n.kind === "trigger" ? NODE_H / 2 : 8, class: "node-box" }),
-      s("text", { x: 14, y: 21, class: "node-name" }, truncate(n.name, 22)),
-      s("text", { x: n.kind === "trigger" ? 30 : 14, y: 38, class: "node-sub" }, `${info ? `${info.glyph} ` : ""}${truncate(sub, 24)}`),
+      s("rect", { width: placed.nodeWidth, height: NODE_H, rx: n.kind === "trigger" ? NODE_H / 2 : 8, class: "node-box" }),
+      s("text", { x: 14, y: 21, class: "node-name" }, truncate(n.name, vertical ? 17 : 22)),
+      s("text", { x: n.kind === "trigger" ? 30 : 14, y: 38, class: "node-sub" }, `${info ? `${info.glyph} ` : ""}${truncate(sub, vertical ? 19 : 24)}`),
       n.kind === "trigger" ? clock(20, 34) : null);
       if (interactive) {
         const activate = () => {

@@ -12,7 +12,7 @@ const GAP_RANK_V = 56;
 const DUMMY_H = 10;
 const MARGIN = 16;
 
-export function layout(nodes, edges, { sortKey = (n) => n.id, vertical = false } = {}) {
+export function layout(nodes, edges, { sortKey = (n) => n.id, vertical = false, nodeWidth = NODE_W } = {}) {
   const ids = nodes.map((n) => n.id);
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const valid = edges.filter((e) => byId.has(e.from) && byId.has(e.to));
@@ -109,8 +109,8 @@ export function layout(nodes, edges, { sortKey = (n) => n.id, vertical = false }
   }
 
   // 5. Coordinates along the layers ("cross"), then pulled towards neighbours.
-  const along = vertical ? NODE_W : NODE_H; // a node's extent across the ranks' direction
-  const thick = vertical ? NODE_H : NODE_W; // and along it
+  const along = vertical ? nodeWidth : NODE_H; // a node's extent across the ranks' direction
+  const thick = vertical ? NODE_H : nodeWidth; // and along it
   const gapCross = vertical ? 24 : GAP_Y;
   const rankStep = thick + (vertical ? GAP_RANK_V : GAP_X);
   const size = (id) => (dummies.has(id) ? DUMMY_H : along);
@@ -185,7 +185,7 @@ export function layout(nodes, edges, { sortKey = (n) => n.id, vertical = false }
   const rankExtent = MARGIN * 2 + Math.max(1, layers.length) * thick + Math.max(0, layers.length - 1) * (rankStep - thick);
   const crossExtent = maxC - minC + MARGIN * 2 + (back.size ? 40 : 0) + loops;
   const box = xy(rankExtent, crossExtent);
-  return { nodes: placedNodes, edges: routed, width: box.x, height: box.y };
+  return { nodes: placedNodes, edges: routed, width: box.x, height: box.y, nodeWidth };
 }
 
 const point = (xy, [rp, cp]) => {
