@@ -532,9 +532,10 @@ def test_raw_definition_order_and_normalisation():
         '"offset":"-3m","catchup":null}],"tasks":[{"name":"step0","docker":{"image":"bash",'
         '"args":[],"env":["A=1"],"command":null},"depends":["trigger/daily"],'
         '"depends_failure":null,"threshold":null,"retry":{"max_attempts":2,"delay":"2m",'
-        '"backoff":null,"max_delay":null},"timeout":null,"queue":null},'
-        '{"name":"noop","docker":null,"depends":null,"depends_failure":null,"threshold":null,'
-        '"retry":null,"timeout":null,"queue":null}]}'
+        '"backoff":null,"max_delay":null},"timeout":null,"queue":null,"trigger_rule":null,'
+        '"skip_exit_code":null},{"name":"noop","docker":null,"depends":null,'
+        '"depends_failure":null,"threshold":null,"retry":null,"timeout":null,"queue":null,'
+        '"trigger_rule":null,"skip_exit_code":null}]}'
     )
 
 

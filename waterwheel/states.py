@@ -15,9 +15,21 @@ class State(StrEnum):
     ERROR = "error"  # could not be run
     CANCELLED = "cancelled"  # refused because the job is paused
     RETRY = "retry"  # token only: a retry is scheduled
+    # Tasks with a trigger rule can also end without running:
+    SKIPPED = "skipped"  # chose to skip, or skipped by a branch or by its rule
+    UPSTREAM_FAILED = "upstream_failed"  # its rule can no longer be met
 
 
-FINAL_STATES = frozenset({State.SUCCESS, State.FAILURE, State.TIMEOUT, State.ERROR})
+FINAL_STATES = frozenset(
+    {
+        State.SUCCESS,
+        State.FAILURE,
+        State.TIMEOUT,
+        State.ERROR,
+        State.SKIPPED,
+        State.UPSTREAM_FAILED,
+    }
+)
 ALL_STATES = frozenset(s.value for s in State)
 
 

@@ -27,6 +27,8 @@ def task_definition(session: Session, task_id: uuid.UUID) -> dict[str, Any]:
         "env": task.env,
         "command": task.command,
         "queue": task.queue,
+        "trigger_rule": task.trigger_rule,
+        "skip_exit_code": task.skip_exit_code,
         "paused": job.paused,
         "active": task.active,
         "timeout": {"secs": task.timeout_secs, "nanos": 0} if task.timeout_secs else None,

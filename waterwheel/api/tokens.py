@@ -125,7 +125,7 @@ def clear_tokens(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseRetur
     return jsonify({"tokens_cleared": len(task_ids)})
 
 
-def _priority(data: dict[str, Any], default: str) -> str:
+def request_priority(data: dict[str, Any], default: str) -> str:
     priority = data.get("priority")
     if priority is None:
         return default
@@ -134,7 +134,7 @@ def _priority(data: dict[str, Any], default: str) -> str:
     return priority
 
 
-def _activate(session: Session, task: Task, times: list[datetime]) -> None:
+def activate(session: Session, task: Task, times: list[datetime]) -> None:
     """Charge the tokens to their threshold, as if every upstream had finished."""
     rows = [
         {"task_id": task.id, "trigger_datetime": at, "count": task.threshold, "state": "waiting"}
@@ -152,9 +152,9 @@ def _active_task(session: Session, task_id: uuid.UUID) -> Task:
 
 @bp.put("/tasks/<id:task_id>/tokens/<dt:trigger_datetime>")
 def activate_one(task_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnValue:
-    priority = _priority(json_object(), "high")
+    priority = request_priority(json_object(), "high")
     with services().db.transaction() as session:
-        _activate(session, _active_task(session, task_id), [trigger_datetime])
+        activate(session, _active_task(session, task_id), [trigger_datetime])
     services().publisher.tokens_activated([(task_id, trigger_datetime)], priority)
     return "", 201
 
@@ -162,7 +162,7 @@ def activate_one(task_id: uuid.UUID, trigger_datetime: datetime) -> ResponseRetu
 @bp.post("/tasks/<id:task_id>/tokens")
 def activate_range(task_id: uuid.UUID) -> ResponseReturnValue:
     data = json_object()
-    priority = _priority(data, "backfill")
+    priority = request_priority(data, "backfill")
     first, last = body_datetime(data, "first"), body_datetime(data, "last")
     only_failed = data.get("only_failed")
     if only_failed is not None and not isinstance(only_failed, bool):
@@ -179,6 +179,6 @@ def activate_range(task_id: uuid.UUID) -> ResponseReturnValue:
         if only_failed:
             query = query.where(Token.state == State.FAILURE)
         times = list(session.scalars(query.order_by(Token.trigger_datetime)))
-        _activate(session, task, times)
+        activate(session, task, times)
     services().publisher.tokens_activated([(task_id, at) for at in times], priority)
     return jsonify({"cleared": len(times)})

@@ -124,6 +124,8 @@ def _apply_task(row: Task, spec: TaskSpec) -> None:
     row.retry_backoff = spec.retry.backoff if spec.retry else "fixed"
     row.retry_max_delay_secs = spec.retry.max_delay if spec.retry else None
     row.queue = spec.queue
+    row.trigger_rule = spec.trigger_rule
+    row.skip_exit_code = spec.skip_exit_code
     row.timeout_secs = spec.timeout
     row.image = spec.docker.image if spec.docker else None
     row.args = list(spec.docker.args) if spec.docker else []

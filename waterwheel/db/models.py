@@ -106,6 +106,8 @@ class Task(Base):
     env: Mapped[list[str] | None] = mapped_column(JSON)
     command: Mapped[list[str] | None] = mapped_column(JSON)
     queue: Mapped[str] = mapped_column(String(200), default="default")
+    trigger_rule: Mapped[str | None] = mapped_column(String(40))
+    skip_exit_code: Mapped[int | None] = mapped_column(Integer)
 
 
 class TriggerEdge(Base):

@@ -53,6 +53,8 @@ _TASK_KEYS = (
     "retry",
     "timeout",
     "queue",
+    "trigger_rule",
+    "skip_exit_code",
 )
 _DOCKER_KEYS = ("image", "args", "env", "command")
 _RETRY_KEYS = ("max_attempts", "delay", "backoff", "max_delay")
@@ -101,6 +103,8 @@ class TaskSpec:
     retry: RetrySpec | None
     timeout: int | None
     queue: str = "default"  # the worker queue it is routed to
+    trigger_rule: str | None = None  # None: the token threshold decides
+    skip_exit_code: int | None = None  # this exit code means "skipped"
 
 
 @dataclass
@@ -217,6 +221,8 @@ def _parse_task(raw: dict[str, Any], field: str, project: str, job: str) -> Task
         retry=_parse_retry(raw.get("retry"), f"{field}.retry"),
         timeout=_optional(partial(to_seconds, minimum=1), raw.get("timeout"), f"{field}.timeout"),
         queue=raw.get("queue") or "default",
+        trigger_rule=raw.get("trigger_rule"),
+        skip_exit_code=raw.get("skip_exit_code"),
     )
 
 

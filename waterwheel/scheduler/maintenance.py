@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from waterwheel.db.models import Job, Retry, Task, TaskRun
+from waterwheel.scheduler.progress import resume_rules
 from waterwheel.scheduler.runs import (
     Execution,
     TokenKey,
@@ -89,9 +90,10 @@ def requeue_lost(session: Session, silent_since: datetime, now: datetime) -> lis
 
 
 def resume_job(session: Session, job_id: uuid.UUID) -> list[Execution]:
-    """After unpausing: run the tokens charged while paused, and again the runs
-    that workers refused because of the pause."""
+    """After unpausing: run the tokens charged while paused, decide the rule
+    tasks that waited, and run again the runs workers refused for the pause."""
     executions = claim(session, runnable_tokens(session, job_id), Priority.NORMAL)
+    executions += resume_rules(session, job_id)
     cancelled = session.execute(
         select(TaskRun, Task)
         .join(Task, Task.id == TaskRun.task_id)

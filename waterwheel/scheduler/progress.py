@@ -6,25 +6,41 @@ What flows downstream (decided here, as the original left it open):
 follow failure edges (``depends_failure``), once no retry is left; ``error``
 (the run could not be run at all: engine trouble, a lost worker past its
 requeues) and ``cancelled`` stop there.
+
+Tasks with a trigger rule (Airflow's) are decided by ``settle`` over every
+upstream result instead, and can end ``skipped`` or ``upstream_failed``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from waterwheel.broker.messages import Progress
-from waterwheel.db.models import Retry, Task, TaskEdge, TaskRun
-from waterwheel.scheduler.runs import Execution, add_tokens, claim, set_token_state
-from waterwheel.states import FINAL_STATES, State
+from waterwheel.db.models import Job, JobStash, Retry, Task, TaskEdge, TaskRun, Token
+from waterwheel.scheduler.rules import DONE, Verdict, decide
+from waterwheel.scheduler.runs import (
+    Execution,
+    TokenKey,
+    add_tokens,
+    claim,
+    new_run,
+    set_token_state,
+)
+from waterwheel.states import FINAL_STATES, Priority, State
 from waterwheel.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 EDGE_FOR_RESULT = {State.SUCCESS: "success", State.FAILURE: "failure", State.TIMEOUT: "failure"}
+DECISION_PREFIX = "_decision."
 RETRYABLE = {State.FAILURE, State.TIMEOUT}
 
 
@@ -71,21 +87,180 @@ def apply_progress(
         set_token_state(session, run, State.RETRY)
         return []
     set_token_state(session, run, progress.result)
-    return propagate(session, run, progress.result)
+    return propagate(session, run.task_id, run.trigger_datetime, progress.result, run.priority)
 
 
-def propagate(session: Session, run: TaskRun, result: str) -> list[Execution]:
-    """Tokens for the children along the edges ``result`` follows, and their runs."""
+def propagate(
+    session: Session,
+    task_id: uuid.UUID,
+    at: datetime,
+    result: str,
+    priority: str,
+    force_all: bool = False,
+) -> list[Execution]:
+    """What ``result`` of ``task_id`` at ``at`` does downstream, in this transaction.
+
+    Tasks without a trigger rule get a token along the edges the result follows
+    and run at their threshold. Tasks with one decide by their rule (run, skip
+    or upstream_failed), and a skip or upstream failure cascades further down.
+    A branch's decision (see ``read_decision``) skips the tasks it did not
+    follow; ``force_all`` skips everything below, whatever its rule.
+    """
     kind = EDGE_FOR_RESULT.get(result)
-    if kind is None:
+    decision = read_decision(session, task_id, at) if result == State.SUCCESS else Decision()
+    children = session.execute(
+        select(TaskEdge.child_task_id, TaskEdge.edge_offset, TaskEdge.kind, Task)
+        .join(Task, Task.id == TaskEdge.child_task_id)
+        .where(TaskEdge.parent_task_id == task_id, Task.active.is_(True))
+    ).all()
+    executions: list[Execution] = []
+    plain: list[TokenKey] = []
+    for child_id, offset, edge_kind, child in children:
+        child_at = _shift(at, offset)
+        if child.trigger_rule is not None and edge_kind == "success":
+            forced = force_all or decision.skips(child.name)
+            executions += settle(
+                session, child, child_at, priority, forced, force_all or decision.all
+            )
+        elif edge_kind == kind:
+            plain.append((child_id, child_at))
+    return executions + claim(session, add_tokens(session, plain), priority)
+
+
+def settle(
+    session: Session,
+    task: Task,
+    at: datetime,
+    priority: str,
+    forced_skip: bool = False,
+    force_all: bool = False,
+) -> list[Execution]:
+    """Decide a rule task at ``at`` once its upstream results allow it: run it,
+    or end it skipped or upstream_failed (and carry that downstream). Each
+    (task, trigger time) is decided once: the decision takes the place from
+    ``waiting`` in one conditional update."""
+    _ensure_place(session, task.id, at)
+    if forced_skip:
+        verdict: Verdict | None = Verdict.SKIP
+    elif session.get(Job, task.job_id).paused:
+        return []  # decided when the job is resumed
+    else:
+        verdict = decide(task.trigger_rule or "all_success", upstream_states(session, task.id, at))
+    if verdict is None:
         return []
+    state = State.ACTIVE if verdict == Verdict.RUN else verdict.value
+    won = session.execute(
+        update(Token)
+        .where(
+            Token.task_id == task.id,
+            Token.trigger_datetime == at,
+            Token.state == State.WAITING,
+        )
+        .values(state=state, count=0)
+        .returning(Token.task_id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    if won is None:
+        return []
+    if verdict == Verdict.RUN:
+        return [new_run(session, task, at, priority, attempt=1)]
+    now = utcnow()
+    reason = "skipped by a branch upstream" if forced_skip else f"{task.trigger_rule}: {state}"
+    session.add(
+        TaskRun(
+            id=uuid.uuid4(),
+            task_id=task.id,
+            trigger_datetime=at,
+            queued_datetime=now,
+            started_datetime=now,
+            finish_datetime=now,
+            updated_datetime=now,
+            state=state,
+            priority=priority,
+            attempt=1,
+            published=True,
+            message=reason,
+        )
+    )
+    return propagate(session, task.id, at, state, priority, force_all)
+
+
+def upstream_states(session: Session, task_id: uuid.UUID, at: datetime) -> list[str | None]:
+    """The state of each upstream task (success edges) at its own trigger time,
+    None while it is not done."""
     edges = session.execute(
-        select(TaskEdge.child_task_id, TaskEdge.edge_offset).where(
-            TaskEdge.parent_task_id == run.task_id, TaskEdge.kind == kind
+        select(TaskEdge.parent_task_id, TaskEdge.edge_offset).where(
+            TaskEdge.child_task_id == task_id, TaskEdge.kind == "success"
         )
     ).all()
-    keys = [(child, _shift(run.trigger_datetime, offset)) for child, offset in edges]
-    return claim(session, add_tokens(session, keys), run.priority)
+    states = []
+    for parent, offset in edges:
+        token = session.get(Token, (parent, _shift(at, -offset)))
+        states.append(token.state if token is not None and token.state in DONE else None)
+    return states
+
+
+def _ensure_place(session: Session, task_id: uuid.UUID, at: datetime) -> None:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(
+        dialect.insert(Token)
+        .values(task_id=task_id, trigger_datetime=at, count=0, state=State.WAITING)
+        .on_conflict_do_nothing(index_elements=["task_id", "trigger_datetime"])
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What a branching task chose, read from its job-stash key."""
+
+    followed: frozenset[str] | None = None  # a branch: only these run
+    direct: bool = False  # short-circuit: skip the direct downstream tasks
+    all: bool = False  # short-circuit: skip everything downstream
+
+    def skips(self, child: str) -> bool:
+        return self.direct or self.all or (self.followed is not None and child not in self.followed)
+
+
+def read_decision(session: Session, task_id: uuid.UUID, at: datetime) -> Decision:
+    """A task that branches writes ``{"followed": [names]}`` or
+    ``{"skip_downstream": "all"|"direct"}`` to the job-stash key
+    ``_decision.<task name>`` of its trigger time before it exits 0."""
+    task = session.get(Task, task_id)
+    data = session.scalar(
+        select(JobStash.data).where(
+            JobStash.job_id == task.job_id,
+            JobStash.trigger_datetime == at,
+            JobStash.name == DECISION_PREFIX + task.name,
+        )
+    )
+    if data is None:
+        return Decision()
+    try:
+        value = json.loads(data)
+        if "followed" in value:
+            return Decision(followed=frozenset(str(name) for name in value["followed"]))
+        how = value.get("skip_downstream")
+        return Decision(direct=how == "direct", all=how == "all")
+    except (ValueError, TypeError, AttributeError):
+        log.warning("task %s wrote an unreadable decision %r; ignored", task.name, data[:200])
+        return Decision()
+
+
+def resume_rules(session: Session, job_id: uuid.UUID) -> list[Execution]:
+    """Decide the rule tasks of a resumed job that waited while it was paused."""
+    waiting = session.execute(
+        select(Token.trigger_datetime, Task)
+        .join(Task, Task.id == Token.task_id)
+        .where(
+            Task.job_id == job_id,
+            Task.trigger_rule.is_not(None),
+            Token.state == State.WAITING,
+        )
+    ).all()
+    executions: list[Execution] = []
+    for at, task in waiting:
+        executions += settle(session, task, at, Priority.NORMAL)
+    return executions
 
 
 def _shift(at: datetime, seconds: int) -> datetime:

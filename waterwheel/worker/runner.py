@@ -99,8 +99,12 @@ class TaskRunner:
             # Not the task's fault: leave the run to the scheduler, which sees it
             # go silent and runs it again as a new attempt.
             raise WorkerStopped(f"worker stopped during task run {request.task_run_id}")
-        self._progress(request, started, utcnow(), result.outcome, result.message or None)
-        return result.outcome
+        outcome = str(result.outcome)
+        skip_code = (definition or {}).get("skip_exit_code")
+        if skip_code is not None and result.exit_code == skip_code:
+            outcome, result.message = State.SKIPPED, f"skipped (exit code {skip_code})"
+        self._progress(request, started, utcnow(), outcome, result.message or None)
+        return outcome
 
     def _run(self, request: TaskRequest, definition: dict[str, Any], started: datetime) -> Result:
         own_timeout = (definition.get("timeout") or {}).get("secs")

@@ -50,6 +50,7 @@ class Outcome(StrEnum):
 class Result:
     outcome: Outcome
     message: str = ""  # why, for anything but success: exit code, engine error text
+    exit_code: int | None = None  # when the task exited by itself
 
 
 class LogWriter(Protocol):
@@ -68,14 +69,14 @@ def exit_result(code: int) -> Result:
     error, so retries and failure edges never fired). A negative code is a host
     process killed by a signal, as `subprocess` reports it."""
     if code == 0:
-        return Result(Outcome.SUCCESS)
+        return Result(Outcome.SUCCESS, exit_code=0)
     if code < 0:
         try:
             name = signal.Signals(-code).name
         except ValueError:  # a real-time signal has no name
             name = str(-code)
         return Result(Outcome.FAILURE, f"killed by signal {name}")
-    return Result(Outcome.FAILURE, f"exit code {code}")
+    return Result(Outcome.FAILURE, f"exit code {code}", exit_code=code)
 
 
 class _Lines:

@@ -22,6 +22,7 @@ function highlight(text) {
 }
 
 export function mount(panel, ctx) {
+  let blobUrl = null;
   const render = (job) => {
     let text = job.raw_definition;
     try {
@@ -40,10 +41,9 @@ export function mount(panel, ctx) {
         }
       },
     }, "Copy");
-    const download = h("a", {
-      class: "button button-small", download: `${job.name}.json`,
-      href: URL.createObjectURL(new Blob([text], { type: "application/json" })),
-    }, "Download");
+    if (blobUrl) URL.revokeObjectURL(blobUrl);
+    blobUrl = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+    const download = h("a", { class: "button button-small", download: `${job.name}.json`, href: blobUrl }, "Download");
     replace(panel,
       h("div", { class: "panel-head" }, h("h2", {}, "Job document"), h("span", { class: "row-actions" }, copy, download)),
       h("p", { class: "hint" }, "As stored: every known field, absent ones as null, times in UTC. Change the job by sending a new document to POST /api/jobs."),
@@ -58,5 +58,10 @@ export function mount(panel, ctx) {
   };
   if (ctx.job) onJob(ctx.job);
   const off = ctx.onJob(onJob);
-  return { destroy: off };
+  return {
+    destroy: () => {
+      off();
+      if (blobUrl) URL.revokeObjectURL(blobUrl);
+    },
+  };
 }

@@ -16,11 +16,11 @@ export class RunPanel {
     this.poller = null;
     this.log = null;
     this.origin = null;
-    el.addEventListener("keydown", (event) => {
-      if (event.key === "Escape") {
-        event.preventDefault();
-        this.close();
-      }
+    // Escape closes the panel wherever the focus is (unless a dialog is open).
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "Escape" || el.hidden || document.querySelector("dialog[open]")) return;
+      event.preventDefault();
+      this.close();
     });
   }
 
