@@ -454,6 +454,7 @@ def test_job_runs_ordered_by_task_then_queued(client, db, dag):
         "state": "failure",
         "priority": "backfill",
         "worker_id": worker,
+        "message": None,
     }
     assert (rows[0]["started_datetime"], rows[0]["worker_id"]) == (None, None)
 

@@ -105,7 +105,7 @@ def alive(pid: int) -> bool:
 
 def test_output_lines_of_stdout_and_stderr(engine: Engine) -> None:
     result, log = run(engine, spec(["-c", "echo one; echo two >&2; echo; printf 'three\\n4'"]))
-    assert result == Result(Outcome.SUCCESS)
+    assert result == Result(Outcome.SUCCESS, exit_code=0)
     # Docker keeps the two streams apart: only each one's own order is certain.
     assert [line for line in log.lines if line != "two"] == ["one", "", "three", "4"]
     assert "two" in log.lines
@@ -122,9 +122,9 @@ def test_output_is_streamed_while_the_task_runs(engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        (0, Result(Outcome.SUCCESS)),
-        (1, Result(Outcome.FAILURE, "exit code 1")),
-        (7, Result(Outcome.FAILURE, "exit code 7")),
+        (0, Result(Outcome.SUCCESS, exit_code=0)),
+        (1, Result(Outcome.FAILURE, "exit code 1", exit_code=1)),
+        (7, Result(Outcome.FAILURE, "exit code 7", exit_code=7)),
     ],
 )
 def test_exit_code(engine: Engine, code: int, expected: Result) -> None:
@@ -177,7 +177,9 @@ def test_a_failing_log_writer_neither_hangs_nor_changes_the_result(engine: Engin
 
     # Far more output than a pipe holds: it must still be drained.
     task = spec(["-c", "seq 1 100000; exit 4"], timeout=15)
-    assert engine.run(task, Broken(), threading.Event()) == Result(Outcome.FAILURE, "exit code 4")
+    assert engine.run(task, Broken(), threading.Event()) == Result(
+        Outcome.FAILURE, "exit code 4", exit_code=4
+    )
 
 
 # Local engine
@@ -201,7 +203,7 @@ def test_local_stdout_and_stderr_are_interleaved_in_order() -> None:
 )
 def test_local_runs_known_images_with_host_programs(image: str, args: list[str]) -> None:
     result, log = run(LocalEngine(), spec(args, image=image))
-    assert result == Result(Outcome.SUCCESS)
+    assert result == Result(Outcome.SUCCESS, exit_code=0)
     assert log.lines == ["hi"]
 
 
@@ -242,7 +244,7 @@ def test_local_leftovers_die_with_the_task() -> None:
     # The background sleep holds the output pipe: the run must not wait for it.
     started = time.monotonic()
     result, log = run(LocalEngine(), spec(["-c", "sleep 30 & echo $!"]))
-    assert result == Result(Outcome.SUCCESS)
+    assert result == Result(Outcome.SUCCESS, exit_code=0)
     assert time.monotonic() - started < 5
     assert not alive(int(log.lines[0]))
 

@@ -6,6 +6,7 @@ with the Docker engine (see conftest.py).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import subprocess
@@ -216,8 +217,10 @@ def test_scheduler_restart_fires_every_trigger_time_once(stack):
 @pytest.fixture
 def services_stack(services):
     """Only on the real services: the in-process broker and worker live and die
-    with the whole process (test_standalone.py covers that)."""
-    running = Stack(*services)
+    with the whole process (test_standalone.py covers that). Heartbeats may be
+    held up for the length of a broker restart without the run counting as lost."""
+    settings, db = services
+    running = Stack(dataclasses.replace(settings, requeue_missed_heartbeats=30), db)
     running.project()
     yield running
     running.stop()
@@ -267,3 +270,75 @@ def test_worker_killed_mid_task_is_run_again(services):
             all=True, filters={"label": "waterwheel.task_name=long"}
         ):
             container.remove(force=True)  # the killed worker could not clean up
+
+
+DECISION_URL = (
+    '"${WATERWHEEL_SERVER_ADDR}int-api/jobs/$WATERWHEEL_JOB_ID/stash/'
+    '$WATERWHEEL_TRIGGER_DATETIME/_decision.$WATERWHEEL_TASK_NAME"'
+)
+
+
+def test_trigger_rules_branch_and_skip(stack):
+    """A branch chooses one side, a task skips by its exit code, and the rules
+    below decide: skipped, upstream_failed, or run."""
+    job = stack.job(
+        "branching",
+        [
+            {
+                "name": "choose",
+                "docker": shell(
+                    f"wget -q -O /dev/null {AUTH} --post-data "
+                    f'\'{{"followed": ["left"]}}\' {DECISION_URL}'
+                ),
+            },
+            {
+                "name": "left",
+                "docker": shell("exit 99"),
+                "skip_exit_code": 99,
+                "depends": ["task/choose"],
+                "trigger_rule": "all_success",
+            },
+            {
+                "name": "right",
+                "docker": shell("echo never"),
+                "depends": ["task/choose"],
+                "trigger_rule": "all_success",
+            },
+            {"name": "after_left", "depends": ["task/left"], "trigger_rule": "all_success"},
+            {
+                "name": "join",
+                "docker": shell("echo joined"),
+                "depends": ["task/left", "task/right"],
+                "trigger_rule": "all_done",
+            },
+            {
+                "name": "broken",
+                "docker": shell("exit 1"),
+                "depends": ["task/join"],
+                "trigger_rule": "all_success",
+            },
+            {"name": "needs_broken", "depends": ["task/broken"], "trigger_rule": "all_success"},
+            {
+                "name": "on_failure",
+                "docker": shell("echo cleaning up"),
+                "depends": ["task/broken"],
+                "trigger_rule": "one_failed",
+            },
+        ],
+    )
+    stack.activate(stack.task_ids(job)["choose"], T)
+    wait_for(lambda: stack.states(job, T).get("on_failure") == "success", what="the whole graph")
+    assert stack.states(job, T) == {
+        "after_left": "skipped",
+        "broken": "failure",
+        "choose": "success",
+        "join": "success",
+        "left": "skipped",
+        "needs_broken": "upstream_failed",
+        "on_failure": "success",
+        "right": "skipped",
+    }
+    runs = by_name(stack.runs(job, T))
+    assert runs["left"][0]["message"] == "skipped (exit code 99)"
+    assert runs["right"][0]["message"] == "skipped by a branch upstream"
+    assert stack.log(runs["join"][0]["task_run_id"]) == ["joined"]

@@ -172,7 +172,10 @@ def seed(server: Standalone) -> Seeded:
             MANUAL,
             "No trigger: runs when activated",
             [],
-            [{"name": "hello", "docker": bash("echo hello; sleep 1; echo bye")}],
+            [
+                {"name": "hello", "docker": bash("echo hello; sleep 1; echo bye")},
+                {"name": "flaky", "docker": bash("echo about to fail; exit 3")},
+            ],
         ),
         _job(
             BIG_LOG,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
@@ -107,13 +107,18 @@ def test_running_log_follows_live_and_ends(new_page, ui: Ui, screenshots) -> Non
     task = ui.task(LIVE, "extract")
     # A short window (12 lines) so that the log scrolls while it grows.
     page = new_page({"width": 1280, "height": 520})
+    frames: list[str] = []
+    page.on(
+        "websocket",
+        lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))),
+    )
     page.goto(f"/logs/{run_id}?task={task}&at={at}")
     status = page.locator(".log-status")
     scroller = page.locator(".log-scroller")
     count = page.locator(".log-line")
     page.wait_for_function("document.querySelectorAll('.log-line').length > 0")
     page.wait_for_function("document.querySelector('.log-status').dataset.kind === 'live'")
-    assert "Following live" in status.inner_text()
+    assert status.inner_text() == "Following live"  # over the websocket, not polling
     page.screenshot(path=screenshots / "log-live-1280.png")
 
     def last_line() -> int:
@@ -148,6 +153,7 @@ def test_running_log_follows_live_and_ends(new_page, ui: Ui, screenshots) -> Non
     assert status.inner_text() == "Ended: success"
     texts = page.eval_on_selector_all(".log-line .lt", "els => els.map(e => e.textContent)")
     assert texts[-1] == "extract line 30"
+    assert any('"line": "extract line' in frame for frame in frames), frames[:3]
     assert count.count() < 100
     # The page names the run: task, trigger time, attempt.
     assert "extract" in page.locator("h1").inner_text()
@@ -228,7 +234,7 @@ def test_activating_a_task_runs_it(page, ui: Ui) -> None:
     cell = page.locator(f"button.cell[data-task='hello'][data-dt='{iso(at)}']")
     cell.wait_for()
     page.wait_for_function(
-        "(at) => document.querySelector(`button.cell[data-dt='${at}']`)"
+        "(at) => document.querySelector(`button.cell[data-task=hello][data-dt='${at}']`)"
         "?.classList.contains('state-success')",
         arg=iso(at),
         timeout=20_000,
@@ -237,27 +243,71 @@ def test_activating_a_task_runs_it(page, ui: Ui) -> None:
 
     # Again for a range of existing trigger times around it: a second attempt.
     page.locator("#activate-button").click()
+    assert page.locator("#activate-task").input_value() == ui.task(MANUAL, "hello")  # kept
     page.get_by_label("A range of existing ones").check()
     page.locator("#activate-first").fill(local.replace("2025-06-01", "2025-05-31"))
     page.locator("#activate-last").fill(local.replace("2025-06-01", "2025-06-02"))
     page.locator("#activate-submit").click()
     page.locator(".toast-success").filter(has_text="1 trigger time activated").wait_for()
     page.wait_for_function(
-        "(at) => { const c = document.querySelector(`button.cell[data-dt='${at}']`);"
+        "(at) => { const c = document.querySelector("
+        "`button.cell[data-task=hello][data-dt='${at}']`);"
         " return c && c.dataset.attempts === '2' && c.classList.contains('state-success'); }",
         arg=iso(at),
         timeout=20_000,
     )
-    # Only the failed ones: none failed, so none is activated.
+    # Only the failed ones: hello has none; flaky, run once and failed, runs again.
+    activate_range(page, "hello", only_failed=True)
+    page.locator(".toast-success").filter(has_text="hello: 0 trigger times activated").wait_for()
     page.locator("#activate-button").click()
+    page.get_by_label("One trigger time").check()
+    page.locator("#activate-task").select_option(label="flaky")
+    page.locator("#activate-at").fill(local)
+    page.locator("#activate-submit").click()
+    flaky = f"button.cell[data-task='flaky'][data-dt='{iso(at)}']"
+    page.wait_for_function(
+        "(sel) => document.querySelector(sel)?.classList.contains('state-failure')", arg=flaky
+    )
+    activate_range(page, "flaky", only_failed=True)
+    page.locator(".toast-success").filter(has_text="flaky: 1 trigger time activated").wait_for()
+    page.wait_for_function(
+        "(sel) => { const c = document.querySelector(sel);"
+        " return c && c.dataset.attempts === '2' && c.classList.contains('state-failure'); }",
+        arg=flaky,
+        timeout=20_000,
+    )
+    runs = ui.call("GET", f"/api/tasks/{ui.task(MANUAL, 'hello')}/runs/{iso(at)}")
+    assert [r["state"] for r in runs] == ["success", "success"]
+    runs = ui.call("GET", f"/api/tasks/{ui.task(MANUAL, 'flaky')}/runs/{iso(at)}")
+    assert [r["state"] for r in runs] == ["failure", "failure"]
+
+
+def activate_range(page, task: str, only_failed: bool) -> None:
+    page.locator("#activate-button").click()
+    page.locator("#activate-task").select_option(label=task)
     page.get_by_label("A range of existing ones").check()
     page.locator("#activate-first").fill("")
     page.locator("#activate-last").fill("")
-    page.get_by_label("Only failed ones").check()
+    page.get_by_label("Only failed ones").set_checked(only_failed)
     page.locator("#activate-submit").click()
-    page.locator(".toast-success").filter(has_text="0 trigger times activated").wait_for()
-    runs = ui.call("GET", f"/api/tasks/{ui.task(MANUAL, 'hello')}/runs/{iso(at)}")
-    assert [r["state"] for r in runs] == ["success", "success"]
+
+
+def test_run_now_starts_a_run_of_the_job(page, ui: Ui) -> None:
+    job = ui.job(MANUAL)
+    page.goto(f"/jobs/{job}")
+    page.locator("#trigger-button:not([disabled])").click()
+    page.locator(".toast-success").filter(has_text="Run started").wait_for()
+    latest = wait_for(lambda: newest_times(ui, MANUAL, 1), what="the new run")[0]
+    at = latest["trigger_datetime"]
+    assert at > iso(datetime.now(UTC) - timedelta(minutes=1))
+    for task in ("hello", "flaky"):
+        page.wait_for_function(
+            "([task, at]) => { const c = document.querySelector("
+            "`button.cell[data-task='${task}'][data-dt='${at}']`);"
+            " return c && /state-(success|failure)/.test(c.className); }",
+            arg=[task, at],
+            timeout=20_000,
+        )
 
 
 def test_clearing_a_trigger_time(page, ui: Ui) -> None:
@@ -275,7 +325,7 @@ def test_clearing_a_trigger_time(page, ui: Ui) -> None:
     panel.get_by_role("button", name="Clear this trigger time").click()
     page.locator(".toast-success").filter(has_text="Cleared 1 token").wait_for()
     page.wait_for_function(
-        "(at) => document.querySelector(`button.cell[data-dt='${at}']`)"
+        "(at) => document.querySelector(`button.cell[data-task=hello][data-dt='${at}']`)"
         "?.classList.contains('state-waiting')",
         arg=at,
     )

@@ -75,9 +75,11 @@ class DockerEngine:
         except _ERRORS as exc:
             return Result(Outcome.ERROR, f"cannot {step}: {_reason(exc)}")
         try:
+            # Attached before the start, straight to the container's streams: the
+            # log driver (container.logs) can drop a last line without a newline.
+            output = container.attach(stdout=True, stderr=True, stream=True, logs=True)
             container.start()
-            output = container.logs(stream=True, follow=True)  # one message per chunk
-            pump = start_pump(output, log, spec.name, framed=True)
+            pump = start_pump(output, log, spec.name, framed=True)  # a chunk per frame
             waiter = Waiter(lambda: container.wait()["StatusCode"], spec.name)
             try:
                 return waiter.result(deadline, stop, spec.timeout)

@@ -27,8 +27,9 @@ export function setupActivate(dialog, opener, ctx) {
   $("#activate-cancel", dialog).addEventListener("click", () => dialog.close());
 
   function open({ taskId, dt } = {}) {
+    const previous = select.value; // the task chosen last time stays chosen
     select.replaceChildren(...ctx.tasks.map((t) => h("option", { value: t.task_id }, t.name)));
-    if (taskId) select.value = taskId;
+    if (taskId || previous) select.value = taskId || previous;
     const now = new Date();
     now.setMilliseconds(0);
     $("#activate-at", dialog).value = toLocalInput(dt || now);

@@ -34,7 +34,7 @@ export function mount(panel, ctx) {
   const latest = h("button", { type: "button", class: "button button-small", onclick: () => page(0) }, "Latest");
   const wrap = h("div", { class: "grid-wrap" });
   const legend = h("ul", { class: "legend", "aria-label": "States" },
-    ["waiting", "active", "running", "success", "failure", "timeout", "error", "cancelled", "retry"].map((s) =>
+    ["waiting", "active", "running", "success", "failure", "upstream_failed", "timeout", "error", "retry", "skipped", "cancelled"].map((s) =>
       h("li", {}, h("span", { class: `cell cell-legend state-${s}`, "aria-hidden": "true" }, STATES[s].glyph), STATES[s].label)));
   replace(panel,
     h("div", { class: "panel-head grid-head" },

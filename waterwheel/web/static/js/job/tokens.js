@@ -5,7 +5,9 @@ import { h, replace } from "../lib/dom.js";
 import { timeEl } from "../lib/time.js";
 import { STATES, inlineError, poll, stateBadge, table } from "../lib/ui.js";
 
-const FILTERS = ["waiting", "active", "running", "retry", "success", "failure", "timeout", "error", "cancelled"];
+const FILTERS = [
+  "waiting", "active", "running", "retry", "success", "failure", "upstream_failed", "timeout", "error", "skipped", "cancelled",
+];
 
 export function mount(panel, ctx) {
   const chosen = new Set(["active", "running", "retry"]);

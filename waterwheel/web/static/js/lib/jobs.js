@@ -7,9 +7,9 @@ import { isoUTC, parse } from "./time.js";
 export function rowOutcome(states) {
   const list = Object.values(states).map((t) => (typeof t === "string" ? t : t.state));
   if (!list.length) return null;
-  for (const s of ["error", "timeout", "failure"]) if (list.includes(s)) return s;
+  for (const s of ["error", "timeout", "failure", "upstream_failed"]) if (list.includes(s)) return s;
   for (const s of ["running", "active", "retry"]) if (list.includes(s)) return s;
-  if (list.every((s) => s === "success")) return "success";
+  if (list.every((s) => s === "success" || s === "skipped")) return list.includes("success") ? "success" : "skipped";
   if (list.includes("cancelled")) return "cancelled";
   return list.includes("success") ? "success" : "waiting";
 }

@@ -15,11 +15,13 @@ export const STATES = {
   error: { glyph: "!", label: "error" },
   cancelled: { glyph: "⊘", label: "cancelled" },
   retry: { glyph: "↻", label: "retry" },
+  skipped: { glyph: "↷", label: "skipped" },
+  upstream_failed: { glyph: "↑", label: "upstream failed" },
   up: { glyph: "●", label: "up" },
   gone: { glyph: "○", label: "gone" },
   paused: { glyph: "❚❚", label: "paused" },
 };
-export const FINAL = new Set(["success", "failure", "timeout", "error"]);
+export const FINAL = new Set(["success", "failure", "timeout", "error", "skipped", "upstream_failed"]);
 
 export function stateInfo(state) {
   return STATES[state] || { glyph: "?", label: state || "none" };

@@ -3,6 +3,7 @@
 
 import { api, enc } from "../lib/api.js";
 import { $, $$, h, replace } from "../lib/dom.js";
+import { fmtLocal } from "../lib/time.js";
 import { card, clearPageError, num, poll, setTitle, setupChrome, showPageError, toast } from "../lib/ui.js";
 import { setupActivate } from "../job/activate.js";
 import { RunPanel } from "../job/runpanel.js";
@@ -60,6 +61,7 @@ async function loadTasks() {
 }
 
 const pauseButton = $("#pause-button");
+const triggerButton = $("#trigger-button");
 
 function renderHeader(job) {
   setTitle(job.name, job.project);
@@ -75,6 +77,7 @@ function renderHeader(job) {
   pauseButton.dataset.paused = String(job.paused);
   pauseButton.disabled = false;
   $("#activate-button").disabled = !ctx.tasks.length;
+  triggerButton.disabled = !ctx.tasks.length;
   replace($("#job-cards"),
     card("running", num(job.active_tasks), { state: job.active_tasks ? "running" : null }),
     card("waiting", num(job.waiting_tasks)),
@@ -102,6 +105,19 @@ pauseButton.addEventListener("click", async () => {
   } catch (err) {
     toast(`Could not ${pause ? "pause" : "resume"} the job: ${err.message}`, "error");
     pauseButton.disabled = false;
+  }
+});
+
+triggerButton.addEventListener("click", async () => {
+  triggerButton.disabled = true;
+  try {
+    const result = await api(`/jobs/${enc(ctx.jobId)}/trigger`, { method: "POST", body: {} });
+    toast(`Run started for ${fmtLocal(result.trigger_datetime)}.`, "success");
+    ctx.touch(result.trigger_datetime);
+  } catch (err) {
+    toast(`Could not start a run: ${err.message}`, "error");
+  } finally {
+    triggerButton.disabled = false;
   }
 });
 
