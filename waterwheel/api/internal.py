@@ -7,6 +7,7 @@ import uuid
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
 from waterwheel.api import services
 from waterwheel.api.errors import ApiError, bad_request, not_found
@@ -58,16 +59,21 @@ def start_run(task_run_id: uuid.UUID) -> ResponseReturnValue:
         raise bad_request(f"worker_id: expected a UUID ({exc})") from None
     now = utcnow()
     with services().db.transaction() as session:
-        run = session.get(TaskRun, task_run_id, with_for_update=True)
-        if run is None:
+        found = session.execute(
+            select(TaskRun, Task.active, Job.paused)
+            .join(Task, Task.id == TaskRun.task_id)
+            .join(Job, Job.id == Task.job_id)
+            .where(TaskRun.id == task_run_id)
+            .with_for_update(of=TaskRun)
+        ).first()
+        if found is None:
             raise not_found("task run")
+        run, active, paused = found
         if run.state != State.ACTIVE:
             raise ApiError(409, f"task run is {run.state}, not queued")
-        task = session.get(Task, run.task_id)
-        job = session.get(Job, task.job_id)
         run.worker_id = worker_id
         run.updated_datetime = now
-        cancelled = "job paused" if job.paused else None if task.active else "task removed"
+        cancelled = "job paused" if paused else None if active else "task removed"
         # The cancellation commits with the transaction; the 409 is raised after.
         if cancelled:
             run.state = State.CANCELLED

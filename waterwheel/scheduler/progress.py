@@ -107,12 +107,13 @@ def propagate(
     follow; ``force_all`` skips everything below, whatever its rule.
     """
     kind = EDGE_FOR_RESULT.get(result)
-    decision = read_decision(session, task_id, at) if result == State.SUCCESS else Decision()
     children = session.execute(
         select(TaskEdge.child_task_id, TaskEdge.edge_offset, TaskEdge.kind, Task)
         .join(Task, Task.id == TaskEdge.child_task_id)
         .where(TaskEdge.parent_task_id == task_id, Task.active.is_(True))
     ).all()
+    branching = result == State.SUCCESS and any(row[3].trigger_rule for row in children)
+    decision = read_decision(session, task_id, at) if branching else Decision()
     executions: list[Execution] = []
     plain: list[TokenKey] = []
     for child_id, offset, edge_kind, child in children:

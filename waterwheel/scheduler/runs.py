@@ -160,28 +160,40 @@ def runnable_tokens(session: Session, job_id: uuid.UUID) -> list[TokenKey]:
     return [(task_id, at) for task_id, at in rows]
 
 
+def _no_later_run(task_id: object, at: object, queued: object):
+    return ~(
+        select(TaskRun.id)
+        .where(
+            TaskRun.task_id == task_id,
+            TaskRun.trigger_datetime == at,
+            TaskRun.queued_datetime > queued,
+        )
+        .exists()
+    )
+
+
 def is_latest_run(session: Session, run: TaskRun) -> bool:
     """Whether no later run exists for the run's token: only the latest run
     speaks for the token's state (a late message from an old run must not)."""
-    newer = session.scalar(
-        select(TaskRun.id)
-        .where(
-            TaskRun.task_id == run.task_id,
-            TaskRun.trigger_datetime == run.trigger_datetime,
-            TaskRun.queued_datetime > run.queued_datetime,
+    return bool(
+        session.scalar(
+            select(_no_later_run(run.task_id, run.trigger_datetime, run.queued_datetime))
         )
-        .limit(1)
     )
-    return newer is None
 
 
 def set_token_state(session: Session, run: TaskRun, state: str) -> None:
-    if is_latest_run(session, run):
-        session.execute(
-            update(Token)
-            .where(Token.task_id == run.task_id, Token.trigger_datetime == run.trigger_datetime)
-            .values(state=state)
+    """The token takes ``state`` if ``run`` is its latest run (one statement)."""
+    session.execute(
+        update(Token)
+        .where(
+            Token.task_id == run.task_id,
+            Token.trigger_datetime == run.trigger_datetime,
+            _no_later_run(run.task_id, run.trigger_datetime, run.queued_datetime),
         )
+        .values(state=state)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def mark_published(session: Session, executions: list[Execution]) -> None:
