@@ -76,6 +76,9 @@ def ui(playwright_module) -> Iterator[Ui]:
         yield Ui(server, seed(server))
     finally:
         server.stop()
+        # The server's log, for when a test fails.
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(server.log_path, ARTIFACTS / "ui-standalone.log")
         shutil.rmtree(workdir, ignore_errors=True)
 
 
