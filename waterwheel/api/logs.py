@@ -10,8 +10,10 @@ ended rather than left waiting forever.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import socket
 import threading
 import uuid
 
@@ -44,6 +46,7 @@ EXTENSION = "waterwheel.logs"
 PAGE_LIMIT = 1000  # default lines per GET page
 BACKLOG_BATCH = 1000  # lines per read while a websocket catches up
 PING_INTERVAL = 25  # seconds; keeps a quiet log's websocket open through proxies
+CLOSE_ANSWER_SECONDS = 2  # how long a client may take to answer our close frame
 CLOSE_NOT_FOUND = 4404  # websocket close codes: HTTP's, in the application range
 CLOSE_BAD_REQUEST = 4400
 CLOSE_INTERNAL_ERROR = 1011
@@ -154,13 +157,20 @@ def follow_log(ws: Server, task_run_id: uuid.UUID) -> None:
     """Text frames ``{"id", "line"}`` from ``after`` (default: the start), live
     as the run writes them, then ``{"end": outcome}`` and a normal close.
     Errors close the socket with a code, as the handshake has been answered."""
-    state = _run_state(task_run_id)
-    if state is None:
-        ws.close(CLOSE_NOT_FOUND, "task run not found")
-        return
-    stop = threading.Event()
-    threading.Thread(target=_drain, args=(ws, stop), daemon=True).start()
     try:
+        _follow(ws, task_run_id)
+    finally:
+        _hang_up(ws)
+
+
+def _follow(ws: Server, task_run_id: uuid.UUID) -> None:
+    stop = threading.Event()
+    try:
+        state = _run_state(task_run_id)
+        if state is None:
+            ws.close(CLOSE_NOT_FOUND, "task run not found")
+            return
+        threading.Thread(target=_drain, args=(ws, stop), daemon=True).start()
         _stream(ws, _store(), task_run_id, state, stop)
     except ConnectionClosed:
         return
@@ -169,6 +179,22 @@ def follow_log(ws: Server, task_run_id: uuid.UUID) -> None:
     except Exception:
         log.exception("following the log of task run %s", task_run_id)
         ws.close(CLOSE_INTERNAL_ERROR, "internal error; the server log has the details")
+
+
+def _hang_up(ws: Server) -> None:
+    """Close the websocket, then, under werkzeug, the connection itself.
+
+    werkzeug writes an HTTP response once the handler returns; on an upgraded
+    connection browsers take it for a broken frame and drop the last frames
+    (the end marker among them). After the client answered the close frame,
+    shutting the socket down makes that write go nowhere.
+    """
+    with contextlib.suppress(ConnectionClosed, OSError):
+        ws.close()
+    if ws.mode == "werkzeug":
+        ws.thread.join(CLOSE_ANSWER_SECONDS)
+        with contextlib.suppress(OSError):
+            ws.sock.shutdown(socket.SHUT_RDWR)
 
 
 @bp.post("/int-api/task_runs/<id:task_run_id>/logs")

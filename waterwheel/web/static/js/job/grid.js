@@ -11,7 +11,8 @@ const LIVE_MS = 1500;
 const PAST_MS = 5000;
 
 export function mount(panel, ctx) {
-  const columns = window.matchMedia("(max-width: 640px)").matches ? 10 : 24;
+  // As many trigger times as fit beside the task names (35 px a column), 10 at least.
+  const columns = Math.max(10, Math.min(40, Math.floor(((panel.clientWidth || 1200) - 260) / 35)));
   const state = { before: null, history: [], overview: null, focus: { r: 1, c: 1 } };
   const runsCache = new Map(); // trigger datetime -> {key, runs: Map(task name -> [runs])}
   // Columns whose runs are read on every refresh for a while: those with runs
