@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import Flask, current_app
 
 from waterwheel.api import converters, errors
+from waterwheel.auth.opa import Authorizer
 from waterwheel.auth.tokens import TokenKeys
 from waterwheel.broker.publisher import NullPublisher, Publisher
 from waterwheel.config import Settings
@@ -24,6 +25,7 @@ class Services:
     publisher: Publisher
     keys: TokenKeys
     metrics: Metrics
+    authorizer: Authorizer
 
 
 def services() -> Services:
@@ -60,6 +62,7 @@ def create_app(
         publisher=publisher or NullPublisher(),
         keys=TokenKeys.from_settings(settings),
         metrics=Metrics.from_settings(settings),
+        authorizer=Authorizer(settings),
     )
     errors.register(app)
     for module in (

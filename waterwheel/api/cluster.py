@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
 from waterwheel.api import services
+from waterwheel.api.authz import authorize
 from waterwheel.api.errors import bad_request
 from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import json_object
@@ -31,6 +32,7 @@ def _status(last_seen, gone_after: timedelta) -> str:
 
 @bp.get("/api/status")
 def status() -> ResponseReturnValue:
+    authorize("Get", "status")
     since = utcnow() - WORKER_GONE
     with services().db.read() as session:
         projects = session.scalar(select(func.count()).select_from(Project))
@@ -77,6 +79,7 @@ def _worker_json(worker: Worker) -> dict:
 
 @bp.get("/api/workers")
 def workers() -> ResponseReturnValue:
+    authorize("List", "workers")
     with services().db.read() as session:
         rows = session.scalars(
             select(Worker)
@@ -88,6 +91,7 @@ def workers() -> ResponseReturnValue:
 
 @bp.get("/api/workers/<id:worker_id>")
 def worker(worker_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Get", "workers")
     states = [s for s in request.args.get("state", "").split(",") if s]
     with services().db.read() as session:
         found = get_or_404(session, Worker, worker_id)
@@ -128,6 +132,7 @@ def worker(worker_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.get("/api/schedulers")
 def schedulers() -> ResponseReturnValue:
+    authorize("List", "schedulers")
     with services().db.read() as session:
         rows = session.execute(
             select(Scheduler, Trigger.job_id)

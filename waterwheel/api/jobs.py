@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from waterwheel.api import services
+from waterwheel.api.authz import authorize
 from waterwheel.api.errors import ApiError, bad_request, conflict, not_found
 from waterwheel.api.lookups import counts_by_state, get_or_404
 from waterwheel.api.request import json_object, query_datetime, query_int
@@ -46,6 +47,9 @@ def save() -> ResponseReturnValue:
         raise ApiError(415, str(exc)) from None
     except DocumentError as exc:
         raise bad_request(str(exc)) from None
+    with services().db.read() as session:
+        target = session.scalar(select(Project.id).where(Project.name == spec.project))
+    authorize("Update", "job", project_id=target, job_id=spec.uuid)
     try:
         with services().db.transaction() as session:
             saved = save_job(session, spec)
@@ -71,6 +75,7 @@ def find() -> ResponseReturnValue:
             .join(Project, Project.id == Job.project_id)
             .where(Project.name == project_name, Job.name == name)
         )
+        authorize("Get", "job", project_id=job.project_id if job else None, job_id=job and job.id)
         if job is None:
             raise not_found("job")
         return jsonify(
@@ -86,6 +91,7 @@ def find() -> ResponseReturnValue:
 
 @bp.get("/<id:job_id>")
 def get(job_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Get", "job", job_id=job_id)
     with services().db.read() as session:
         job = get_or_404(session, Job, job_id)
         project = session.get(Project, job.project_id)
@@ -110,6 +116,7 @@ def get(job_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.delete("/<id:job_id>")
 def remove(job_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Delete", "job", job_id=job_id)
     with services().db.transaction() as session:
         get_or_404(session, Job, job_id)
         trigger_ids, task_ids = job_trigger_and_task_ids(session, [job_id])
@@ -121,6 +128,7 @@ def remove(job_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.get("/<id:job_id>/tasks")
 def tasks(job_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("List", "job", job_id=job_id)
     with services().db.read() as session:
         get_or_404(session, Job, job_id)
         rows = session.execute(
@@ -134,12 +142,14 @@ def tasks(job_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.get("/<id:job_id>/paused")
 def get_paused(job_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Get", "job", job_id=job_id)
     with services().db.read() as session:
         return jsonify(get_or_404(session, Job, job_id).paused)
 
 
 @bp.put("/<id:job_id>/paused")
 def set_paused(job_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Update", "job", job_id=job_id)
     paused = json_object().get("paused")
     if not isinstance(paused, bool):
         raise bad_request("paused: expected true or false")
@@ -156,6 +166,7 @@ def set_paused(job_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.get("/<id:job_id>/triggers")
 def triggers(job_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Get", "job", job_id=job_id)
     with services().db.read() as session:
         get_or_404(session, Job, job_id)
         rows = session.scalars(
@@ -184,6 +195,7 @@ def triggers(job_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.get("/<id:job_id>/graph")
 def graph(job_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Get", "job", job_id=job_id)
     at = query_datetime("trigger_datetime")
     with services().db.read() as session:
         get_or_404(session, Job, job_id)
@@ -234,6 +246,7 @@ def _graph(session: Session, job_id: uuid.UUID, at: Any) -> dict[str, Any]:
 
 @bp.get("/<id:job_id>/duration")
 def duration(job_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Get", "job", job_id=job_id)
     limit = query_int("limit", 31, maximum=1000)
     before = query_datetime("before")
     with services().db.read() as session:
@@ -285,6 +298,7 @@ def trigger_now(job_id: uuid.UUID) -> ResponseReturnValue:
     """Start a run of the job now, as Airflow's manual trigger: its root tasks
     (no upstream task) are activated for a new trigger time, and ``conf`` is kept
     in the job stash under ``_conf`` for that time, for the tasks to read."""
+    authorize("Update", "job", job_id=job_id)
     data = json_object()
     conf = data.get("conf", {})
     if not isinstance(conf, dict):

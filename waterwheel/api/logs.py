@@ -26,7 +26,8 @@ from simple_websocket import ConnectionClosed, Server
 from sqlalchemy import select
 
 from waterwheel.api import services
-from waterwheel.api.errors import bad_request, not_found
+from waterwheel.api.authz import authorize
+from waterwheel.api.errors import ApiError, bad_request, not_found
 from waterwheel.api.internal import require_config_token
 from waterwheel.api.request import json_object, query_int
 from waterwheel.config import Settings
@@ -99,6 +100,7 @@ def _outcome(batch: LogPage, count: int, state: str) -> str | None:
 def log_page(task_run_id: uuid.UUID) -> ResponseReturnValue:
     """One page of lines after ``after``; ``next`` is the cursor for the next
     page (poll it while the run goes on), null once the log has ended."""
+    authorize("Get", "job", task_run_id=task_run_id)
     limit = query_int("limit", PAGE_LIMIT)
     after = request.args.get("after", START)
     state = _run_state(task_run_id)
@@ -166,6 +168,11 @@ def follow_log(ws: Server, task_run_id: uuid.UUID) -> None:
 def _follow(ws: Server, task_run_id: uuid.UUID) -> None:
     stop = threading.Event()
     try:
+        try:
+            authorize("Get", "job", task_run_id=task_run_id)
+        except ApiError as exc:
+            ws.close(4000 + (exc.code or 500), exc.description)
+            return
         state = _run_state(task_run_id)
         if state is None:
             ws.close(CLOSE_NOT_FOUND, "task run not found")

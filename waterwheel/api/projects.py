@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from waterwheel.api import services
+from waterwheel.api.authz import authorize
 from waterwheel.api.errors import bad_request, conflict, not_found
 from waterwheel.api.lookups import counts_by_job, counts_by_state, get_or_404
 from waterwheel.api.request import json_object, query_int
@@ -27,10 +28,13 @@ def project_json(project: Project) -> dict[str, Any]:
 
 @bp.get("")
 def list_projects() -> ResponseReturnValue:
+    name = request.args.get("name")
+    if name is None:
+        authorize("List", "project")
     with services().db.read() as session:
-        name = request.args.get("name")
         if name is not None:
             project = session.scalar(select(Project).where(Project.name == name))
+            authorize("Get", "project", project_id=project.id if project else None)
             if project is None:
                 raise not_found("project")
             return jsonify(project_json(project))
@@ -45,6 +49,7 @@ def save_project() -> ResponseReturnValue:
     except DocumentError as exc:
         raise bad_request(str(exc)) from None
     project_id = spec.uuid or uuid.uuid4()
+    authorize("Update", "project", project_id=project_id)
     try:
         with services().db.transaction() as session:
             project = session.get(Project, project_id)
@@ -66,6 +71,7 @@ def save_project() -> ResponseReturnValue:
 
 @bp.get("/<id:project_id>")
 def get_project(project_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Get", "project", project_id=project_id)
     with services().db.read() as session:
         project = get_or_404(session, Project, project_id)
         num_jobs = len(session.scalars(select(Job.id).where(Job.project_id == project_id)).all())
@@ -85,6 +91,7 @@ def get_project(project_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.delete("/<id:project_id>")
 def delete_project(project_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Delete", "project", project_id=project_id)
     with services().db.transaction() as session:
         get_or_404(session, Project, project_id)
         job_ids = list(session.scalars(select(Job.id).where(Job.project_id == project_id)))
@@ -99,6 +106,7 @@ def delete_project(project_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.get("/<id:project_id>/jobs")
 def project_jobs(project_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("List", "project", project_id=project_id)
     limit = query_int("limit", 50)
     with services().db.read() as session:
         get_or_404(session, Project, project_id)

@@ -11,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from waterwheel.api import services
+from waterwheel.api.authz import authorize
 from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import query_int
 from waterwheel.db.models import Job, Task, TaskRun
@@ -35,6 +36,7 @@ def run_json(run: TaskRun) -> dict[str, Any]:
 
 @bp.get("/jobs/<id:job_id>/runs/<dt:trigger_datetime>")
 def job_runs(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnValue:
+    authorize("List", "job", job_id=job_id)
     with services().db.read() as session:
         get_or_404(session, Job, job_id)
         query = (
@@ -61,6 +63,7 @@ def job_runs(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnVal
 
 @bp.get("/tasks/<id:task_id>/runs/<dt:trigger_datetime>")
 def task_runs(task_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnValue:
+    authorize("Get", "job", task_id=task_id)
     with services().db.read() as session:
         get_or_404(session, Task, task_id)
         runs = session.scalars(

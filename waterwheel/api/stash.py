@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import delete, select
 
 from waterwheel.api import services
+from waterwheel.api.authz import authorize
 from waterwheel.api.errors import ApiError, bad_request, not_found
 from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import bearer_token
@@ -67,17 +68,20 @@ def _put(
 
 @bp.get("/api/stash")
 def list_global() -> ResponseReturnValue:
+    authorize("List", "stash")
     with services().db.read() as session:
         return jsonify(list(session.scalars(select(GlobalStash.name).order_by(GlobalStash.name))))
 
 
 @bp.put("/api/stash/<key>")
 def put_global(key: str) -> ResponseReturnValue:
+    authorize("Update", "stash")
     return _put(GlobalStash, {"name": _key(key)}, ["name"])
 
 
 @bp.delete("/api/stash/<key>")
 def delete_global(key: str) -> ResponseReturnValue:
+    authorize("Delete", "stash")
     with services().db.transaction() as session:
         session.execute(delete(GlobalStash).where(GlobalStash.name == key))
     return "", 204
@@ -96,6 +100,7 @@ def read_global(key: str) -> ResponseReturnValue:
 
 @bp.get("/api/projects/<id:project_id>/stash")
 def list_project(project_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("List", "stash", project_id=project_id)
     with services().db.read() as session:
         get_or_404(session, Project, project_id)
         names = session.scalars(
@@ -108,12 +113,14 @@ def list_project(project_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.put("/api/projects/<id:project_id>/stash/<key>")
 def put_project(project_id: uuid.UUID, key: str) -> ResponseReturnValue:
+    authorize("Update", "stash", project_id=project_id)
     row = {"project_id": project_id, "name": _key(key)}
     return _put(ProjectStash, row, ["project_id", "name"], parent=(Project, project_id))
 
 
 @bp.delete("/api/projects/<id:project_id>/stash/<key>")
 def delete_project(project_id: uuid.UUID, key: str) -> ResponseReturnValue:
+    authorize("Delete", "stash", project_id=project_id)
     with services().db.transaction() as session:
         get_or_404(session, Project, project_id)
         session.execute(
@@ -158,6 +165,7 @@ def _job_key(job_id: uuid.UUID, trigger_datetime: datetime, key: str):
 
 @bp.get("/int-api/jobs/<id:job_id>/stash/<dt:trigger_datetime>/")
 def list_job(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnValue:
+    authorize("List", "stash", job_id=job_id)
     with services().db.read() as session:
         get_or_404(session, Job, job_id)
         names = session.scalars(
@@ -188,6 +196,7 @@ def read_job(job_id: uuid.UUID, trigger_datetime: datetime, key: str) -> Respons
 
 @bp.delete("/int-api/jobs/<id:job_id>/stash/<dt:trigger_datetime>/<key>")
 def delete_job(job_id: uuid.UUID, trigger_datetime: datetime, key: str) -> ResponseReturnValue:
+    authorize("Delete", "stash", job_id=job_id)
     with services().db.transaction() as session:
         get_or_404(session, Job, job_id)
         session.execute(delete(JobStash).where(*_job_key(job_id, trigger_datetime, key)))

@@ -9,6 +9,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import case, func, select
 
 from waterwheel.api import services
+from waterwheel.api.authz import authorize
 from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import query_datetime, query_int
 from waterwheel.api.taskdef import task_definition
@@ -20,12 +21,14 @@ bp = Blueprint("tasks", __name__, url_prefix="/api")
 
 @bp.get("/tasks/<id:task_id>")
 def get_task(task_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Get", "task", task_id=task_id)
     with services().db.read() as session:
         return jsonify(task_definition(session, task_id))
 
 
 @bp.get("/triggers/<id:trigger_id>")
 def get_trigger(trigger_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Get", "trigger", trigger_id=trigger_id)
     limit = query_int("limit", 100, maximum=1000)
     before = query_datetime("before")
     with services().db.read() as session:

@@ -13,6 +13,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from waterwheel.api import services
+from waterwheel.api.authz import authorize
 from waterwheel.api.errors import bad_request, conflict
 from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import body_datetime, json_object, query_datetime, query_int, query_list
@@ -64,6 +65,7 @@ def _token_json(token: Token, task_name: str) -> dict[str, Any]:
 
 @bp.get("/jobs/<id:job_id>/tokens")
 def job_tokens(job_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Get", "job", job_id=job_id)
     with services().db.read() as session:
         get_or_404(session, Job, job_id)
         return jsonify([_token_json(t, name) for t, name in _job_tokens(session, job_id)])
@@ -71,6 +73,7 @@ def job_tokens(job_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.get("/jobs/<id:job_id>/tokens-overview")
 def tokens_overview(job_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Get", "job", job_id=job_id)
     with services().db.read() as session:
         get_or_404(session, Job, job_id)
         rows = _job_tokens(session, job_id)
@@ -94,6 +97,7 @@ def tokens_overview(job_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.get("/jobs/<id:job_id>/tokens/<dt:trigger_datetime>")
 def tokens_at(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnValue:
+    authorize("Get", "job", job_id=job_id)
     with services().db.read() as session:
         get_or_404(session, Job, job_id)
         rows = session.execute(
@@ -107,6 +111,7 @@ def tokens_at(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnVa
 
 @bp.delete("/jobs/<id:job_id>/tokens/<dt:trigger_datetime>")
 def clear_tokens(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnValue:
+    authorize("Delete", "job", job_id=job_id)
     with services().db.transaction() as session:
         get_or_404(session, Job, job_id)
         task_ids = list(
@@ -152,6 +157,7 @@ def _active_task(session: Session, task_id: uuid.UUID) -> Task:
 
 @bp.put("/tasks/<id:task_id>/tokens/<dt:trigger_datetime>")
 def activate_one(task_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnValue:
+    authorize("Update", "job", task_id=task_id)
     priority = request_priority(json_object(), "high")
     with services().db.transaction() as session:
         activate(session, _active_task(session, task_id), [trigger_datetime])
@@ -161,6 +167,7 @@ def activate_one(task_id: uuid.UUID, trigger_datetime: datetime) -> ResponseRetu
 
 @bp.post("/tasks/<id:task_id>/tokens")
 def activate_range(task_id: uuid.UUID) -> ResponseReturnValue:
+    authorize("Update", "job", task_id=task_id)
     data = json_object()
     priority = request_priority(data, "backfill")
     first, last = body_datetime(data, "first"), body_datetime(data, "last")
