@@ -17,6 +17,7 @@ import docker
 import pytest
 
 from tests.e2e.stack import Stack, shell, wait_for
+from waterwheel.scheduler.service import Scheduler
 from waterwheel.timeutil import format_datetime, parse_datetime
 
 T = "2025-01-01T00:00:00Z"
@@ -342,3 +343,31 @@ def test_trigger_rules_branch_and_skip(stack):
     assert runs["left"][0]["message"] == "skipped (exit code 99)"
     assert runs["right"][0]["message"] == "skipped by a branch upstream"
     assert stack.log(runs["join"][0]["task_run_id"]) == ["joined"]
+
+
+def test_two_schedulers_fire_each_trigger_time_once(stack):
+    """Active/active: both schedulers run; when one stops, the other takes its
+    triggers over; every trigger time runs exactly once throughout."""
+    second = Scheduler(stack.settings, stack.db, stack.broker, stack.metrics).start()
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
+    jobs = [
+        stack.job(
+            f"ticking_{n}",
+            [{"name": "tick", "depends": ["trigger/every_second"]}],
+            triggers=[{"name": "every_second", "start": format_datetime(start), "period": "1s"}],
+        )
+        for n in range(4)  # several triggers, so both schedulers own some
+    ]
+    time.sleep(3)
+    second.stop()  # the survivor takes its triggers over within a few heartbeats
+    time.sleep(4)
+    for job in jobs:
+        stack.call("PUT", f"/api/jobs/{job}/paused", 204, json={"paused": True})
+    time.sleep(0.5)
+    for job in jobs:
+        tokens = stack.call("GET", f"/api/jobs/{job}/tokens")
+        times = sorted(ts(t["trigger_datetime"]) for t in tokens)
+        assert len(times) >= 6, (job, times)
+        assert times == [start + timedelta(seconds=n) for n in range(len(times))]
+        for at in times:
+            assert [r["attempt"] for r in stack.runs(job, format_datetime(at))] == [1]
