@@ -40,10 +40,9 @@ def service_missing(what: str, start: str) -> None:
     pytest.skip(message)
 
 
-def _fresh_postgres() -> Database:
-    # One database per test process, so parallel runs never drop each other's.
-    base = sa.engine.make_url(PG_URL)
-    url = base.set(database=f"{base.database}_{os.getpid()}")
+def empty_postgres(name: str) -> sa.URL:
+    """A new, empty PostgreSQL database (dropped first if it was left behind)."""
+    url = sa.engine.make_url(PG_URL).set(database=name)
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -55,10 +54,17 @@ def _fresh_postgres() -> Database:
         )
     finally:
         admin.dispose()
+    return url
+
+
+def fresh_postgres() -> Database:
+    # One database per test process, so parallel runs never drop each other's.
+    base = sa.engine.make_url(PG_URL).database
+    url = empty_postgres(f"{base}_{os.getpid()}")
     return Database(url.render_as_string(hide_password=False))
 
 
-def _drop_postgres(url: sa.URL) -> None:
+def drop_postgres(url: sa.URL) -> None:
     admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
@@ -72,7 +78,7 @@ def _databases(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, D
     for db in made.values():
         db.dispose()
     if "postgresql" in made:
-        _drop_postgres(made["postgresql"].engine.url)
+        drop_postgres(made["postgresql"].engine.url)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -86,7 +92,7 @@ def db(
             path = tmp_path_factory.mktemp("sqlite") / "waterwheel.db"
             database = Database(f"sqlite:///{path}")
         else:
-            database = _fresh_postgres()
+            database = fresh_postgres()
         database.upgrade()
         _databases[kind] = database
     database = _databases[kind]

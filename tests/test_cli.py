@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from werkzeug.serving import make_server
 
-from tests.conftest import PG_URL, SAMPLES, service_missing
+from tests.conftest import SAMPLES, drop_postgres, empty_postgres
 from waterwheel import logsetup
 from waterwheel.cli import main
 
@@ -38,19 +38,9 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path}/empty.db"
         return
-    base = sa.engine.make_url(PG_URL)
-    url = base.set(database=f"waterwheel_empty_{os.getpid()}")
-    admin = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-            conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    except sa.exc.OperationalError:
-        service_missing("PostgreSQL", "pg_ctlcluster --skip-systemctl-redirect 15 main start")
+    url = empty_postgres(f"waterwheel_empty_{os.getpid()}")
     yield url.render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-    admin.dispose()
+    drop_postgres(url)
 
 
 def test_db_upgrade_builds_the_schema_and_is_idempotent(empty_database):

@@ -13,7 +13,7 @@ import docker
 import pytest
 import redis
 
-from tests.conftest import HMAC_SECRET, _drop_postgres, _fresh_postgres, service_missing
+from tests.conftest import HMAC_SECRET, drop_postgres, fresh_postgres, service_missing
 from tests.e2e.stack import FAST, IMAGE, Stack
 from waterwheel.config import Settings
 from waterwheel.db import Database
@@ -64,7 +64,7 @@ def services_settings(amqp: str) -> tuple[Settings, Database]:
         service_missing(
             f"Docker with image {IMAGE}", "scripts/start-docker.sh && scripts/docker-images.sh"
         )
-    db = _fresh_postgres()
+    db = fresh_postgres()
     settings = Settings(
         db_url=db.url,
         amqp_addr=amqp,
@@ -91,7 +91,7 @@ def services(vhost) -> Iterator[tuple[Settings, Database]]:
     db.upgrade()
     yield settings, db
     db.dispose()
-    _drop_postgres(db.engine.url)
+    drop_postgres(db.engine.url)
 
 
 @pytest.fixture(params=["embedded", "services"])

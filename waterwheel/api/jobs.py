@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from waterwheel.api import services
 from waterwheel.api.authz import authorize
 from waterwheel.api.errors import ApiError, bad_request, conflict, not_found
-from waterwheel.api.lookups import counts_by_state, get_or_404
+from waterwheel.api.lookups import counts_by_state, get_or_404, recent_counters
 from waterwheel.api.request import json_object, query_datetime, query_int
 from waterwheel.api.tokens import activate, request_priority
 from waterwheel.db.jobstore import JobConflict, ResolveError, job_trigger_and_task_ids, save_job
@@ -105,12 +105,8 @@ def get(job_id: uuid.UUID) -> ResponseReturnValue:
             "description": job.description,
             "paused": job.paused,
             "raw_definition": job.raw_definition,
-            "active_tasks": counts.get("running", 0),
-            "waiting_tasks": counts.get("waiting", 0) + counts.get("active", 0),
-            "failed_tasks_last_hour": counts.get("failure", 0),
-            "succeeded_tasks_last_hour": counts.get("success", 0),
-            "error_tasks_last_hour": counts.get("error", 0),
         }
+        | recent_counters(counts, "active_tasks")
     )
 
 

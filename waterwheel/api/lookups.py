@@ -53,3 +53,15 @@ def counts_by_job(session: Session, where: ColumnElement[bool]) -> dict[uuid.UUI
     for job_id, state, n in run_counts(session, where, by_job=True):
         result.setdefault(job_id, {})[state] = n
     return result
+
+
+def recent_counters(counts: dict[str, int], running_key: str) -> dict[str, int]:
+    """The original's counters of a project or job (the key for running runs
+    differs between the two: ``running_tasks`` and ``active_tasks``)."""
+    return {
+        running_key: counts.get("running", 0),
+        "waiting_tasks": counts.get("waiting", 0) + counts.get("active", 0),
+        "failed_tasks_last_hour": counts.get("failure", 0),
+        "succeeded_tasks_last_hour": counts.get("success", 0),
+        "error_tasks_last_hour": counts.get("error", 0),
+    }

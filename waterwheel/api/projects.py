@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from waterwheel.api import services
 from waterwheel.api.authz import authorize
 from waterwheel.api.errors import bad_request, conflict, not_found
-from waterwheel.api.lookups import counts_by_job, counts_by_state, get_or_404
+from waterwheel.api.lookups import counts_by_job, counts_by_state, get_or_404, recent_counters
 from waterwheel.api.request import json_object, query_int
 from waterwheel.db.jobstore import job_trigger_and_task_ids
 from waterwheel.db.models import Job, Project
@@ -77,15 +77,7 @@ def get_project(project_id: uuid.UUID) -> ResponseReturnValue:
         num_jobs = len(session.scalars(select(Job.id).where(Job.project_id == project_id)).all())
         counts = counts_by_state(session, Job.project_id == project_id)
     return jsonify(
-        project_json(project)
-        | {
-            "num_jobs": num_jobs,
-            "running_tasks": counts.get("running", 0),
-            "waiting_tasks": counts.get("waiting", 0) + counts.get("active", 0),
-            "failed_tasks_last_hour": counts.get("failure", 0),
-            "succeeded_tasks_last_hour": counts.get("success", 0),
-            "error_tasks_last_hour": counts.get("error", 0),
-        }
+        project_json(project) | {"num_jobs": num_jobs} | recent_counters(counts, "running_tasks")
     )
 
 
