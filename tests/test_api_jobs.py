@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -997,6 +997,12 @@ def test_triggers_listing_in_seconds(client, project):
     for name, offset in [("no_offset", 0), ("pos_offset", 60), ("neg_offset", -180)]:
         row = rows[name]
         uuid.UUID(row["trigger_id"])
+        # catch-up none: the next time whose moment (time + offset) is still to come
+        following = datetime.fromisoformat(row.pop("next_trigger_datetime"))
+        moment = following + timedelta(seconds=offset)
+        now = datetime.now(UTC)
+        assert now - timedelta(seconds=5) <= moment <= now + timedelta(minutes=10)
+        assert following.minute % 10 == 0 and following.second == 0
         assert {k: v for k, v in row.items() if k != "trigger_id"} == {
             "trigger_name": name,
             "start_datetime": "2025-05-14T00:00:00Z",
@@ -1241,3 +1247,32 @@ def test_delete_job_bad_id(client):
     response = client.delete("/api/jobs/nope")
     assert response.status_code == 400
     assert "error" in response.get_json()
+
+
+def test_triggers_give_their_next_trigger_time(client, db):
+    """Beyond the original: when each trigger fires next, also for cron and for
+    a trigger that skips the times it missed."""
+    deploy_sample_project(client)
+    start = "2025-01-01T00:00:00Z"
+    triggers = [
+        {"name": "fresh", "start": "2030-01-01T00:00:00Z", "period": "1d"},
+        {"name": "cron", "start": start, "cron": "0 30 9 * * *", "catchup": "none"},
+        {"name": "skips", "start": start, "period": "1h", "catchup": "none"},
+        {"name": "ended", "start": start, "end": "2025-01-02T00:00:00Z", "period": "1d"},
+    ]
+    job_id = deploy_job(
+        client, job_doc(triggers=triggers, tasks=[{"name": "a", "depends": ["trigger/fresh"]}])
+    )
+    with db.transaction() as session:
+        ended = session.scalar(sa.select(Trigger).where(Trigger.name == "ended"))
+        ended.latest_trigger_datetime = datetime(2025, 1, 1, tzinfo=UTC)
+    rows = {t["trigger_name"]: t for t in client.get(f"/api/jobs/{job_id}/triggers").get_json()}
+    now = datetime.now(UTC)
+    assert rows["fresh"]["next_trigger_datetime"] == "2030-01-01T00:00:00Z"
+    cron_next = datetime.fromisoformat(rows["cron"]["next_trigger_datetime"])
+    assert (cron_next.hour, cron_next.minute) == (9, 30) and now < cron_next <= now + timedelta(
+        days=1
+    )
+    hourly = datetime.fromisoformat(rows["skips"]["next_trigger_datetime"])
+    assert now <= hourly <= now + timedelta(hours=1) and hourly.minute == 0
+    assert rows["ended"]["next_trigger_datetime"] is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -34,6 +34,7 @@ from waterwheel.db.models import (
 )
 from waterwheel.db.upsert import upsert
 from waterwheel.jobdoc import DocumentError, UnsupportedMediaType, load_job
+from waterwheel.scheduler.schedule import TriggerTimes
 from waterwheel.timeutil import format_datetime, utcnow
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/jobs")
@@ -183,10 +184,28 @@ def triggers(job_id: uuid.UUID) -> ResponseReturnValue:
                 "cron": t.cron,
                 "trigger_offset": t.trigger_offset,
                 "catchup": t.catchup,
+                "next_trigger_datetime": format_datetime(_next_time(t)),
             }
             for t in rows
         ]
     )
+
+
+def _next_time(trigger: Trigger) -> datetime | None:
+    """The next trigger time to fire (beyond the original): the one after the
+    latest fired, or for a trigger behind (catch-up ``none``) the next one from now."""
+    times = TriggerTimes(
+        start=trigger.start_datetime,
+        end=trigger.end_datetime,
+        period=trigger.period,
+        cron=trigger.cron,
+        offset=trigger.trigger_offset or 0,
+    )
+    following = times.next_time(trigger.latest_trigger_datetime)
+    now = utcnow()
+    if following is not None and trigger.catchup == "none" and times.fires_at(following) < now:
+        return times.first_due_from(now)
+    return following
 
 
 @bp.get("/<id:job_id>/graph")

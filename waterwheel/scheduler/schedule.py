@@ -46,6 +46,21 @@ class TriggerTimes:
         """The first trigger time not fired yet, given the latest one fired."""
         return self.first() if latest is None else self.after(latest)
 
+    def first_due_from(self, moment: datetime) -> datetime | None:
+        """The first trigger time whose moment is not before ``moment`` (what a
+        trigger that skips missed times fires next), without walking the gap."""
+        wanted = moment - timedelta(seconds=self.offset)
+        if wanted <= self.start:
+            t: datetime | None = self.start
+        elif self.period is not None:
+            steps = -(-(wanted - self.start) // timedelta(seconds=self.period))  # ceiling
+            t = self.start + steps * timedelta(seconds=self.period)
+        else:
+            t = _cron(self.cron or "").next_after(wanted - timedelta(microseconds=1))
+        if t is None or (self.end is not None and t >= self.end):
+            return None
+        return t
+
     def fires_at(self, t: datetime) -> datetime:
         """The wall-clock moment trigger time ``t`` is due."""
         return t + timedelta(seconds=self.offset)

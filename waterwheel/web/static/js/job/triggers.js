@@ -39,7 +39,7 @@ export function mount(panel, ctx) {
       { title: "End", cell: (t) => timeEl(t.end_datetime) },
       { title: "First fired", cell: (t) => timeEl(t.earliest_trigger_datetime) },
       { title: "Last fired", cell: (t) => timeEl(t.latest_trigger_datetime) },
-      { title: "Next", cell: (t) => (paused ? h("span", { class: "muted" }, "paused") : t.cron ? h("span", { class: "muted" }, "per cron") : timeEl(nextTrigger(t))) },
+      { title: "Next", cell: (t) => (paused ? h("span", { class: "muted" }, "paused") : nextTrigger(t) ? timeEl(nextTrigger(t)) : h("span", { class: "muted" }, "ended")) },
     ], triggers, { empty: "This job has no trigger: it runs when activated or when tasks of other jobs feed it.", caption: "Triggers" }));
     if (!open && triggers.length) await showTimes(triggers[0]);
     else if (open) await showTimes(triggers.find((t) => t.trigger_id === open) || triggers[0]);

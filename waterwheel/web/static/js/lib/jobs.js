@@ -1,7 +1,6 @@
 // What several pages derive from a job's tokens and triggers.
 
 import { FINAL } from "./ui.js";
-import { isoUTC, parse } from "./time.js";
 
 // One state for a trigger time from its tasks' token states.
 export function rowOutcome(states) {
@@ -25,25 +24,12 @@ export function lastOutcome(overview) {
   return null;
 }
 
-// The next trigger datetime of period triggers (the API does not give it; a
-// cron trigger's would need the cron dialect, so those answer null).
-export function nextTrigger(trigger, now = new Date()) {
-  if (!trigger.period) return null;
-  const periodMs = trigger.period * 1000;
-  const start = parse(trigger.start_datetime).getTime();
-  let next = trigger.latest_trigger_datetime
-    ? parse(trigger.latest_trigger_datetime).getTime() + periodMs
-    : start;
-  const offsetMs = (trigger.trigger_offset || 0) * 1000;
-  if (next + offsetMs < now.getTime() - periodMs) {
-    // Behind (catch-up none, paused, or a scheduler lagging): the next one from now.
-    next = start + Math.ceil((now.getTime() - offsetMs - start) / periodMs) * periodMs;
-  }
-  if (trigger.end_datetime && next > parse(trigger.end_datetime).getTime()) return null;
-  return isoUTC(new Date(next));
+// The next trigger datetime of a trigger, as the API computes it (null: ended).
+export function nextTrigger(trigger) {
+  return trigger.next_trigger_datetime;
 }
 
-export function nextOfJob(triggers, now = new Date()) {
-  const times = triggers.map((t) => nextTrigger(t, now)).filter(Boolean).sort();
+export function nextOfJob(triggers) {
+  const times = triggers.map(nextTrigger).filter(Boolean).sort();
   return times[0] || null;
 }

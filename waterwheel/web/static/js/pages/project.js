@@ -23,7 +23,6 @@ async function loadExtras(job) {
   extras.set(job.job_id, {
     outcome: lastOutcome(overview),
     next: job.paused ? null : nextOfJob(triggers),
-    cron: triggers.filter((t) => t.cron).map((t) => t.cron),
     triggers: triggers.length,
   });
 }
@@ -47,7 +46,6 @@ function nextCell(job) {
   if (job.paused) return h("span", { class: "muted" }, "paused");
   if (!extra) return h("span", { class: "muted" }, "…");
   if (extra.next) return timeEl(extra.next, { short: true });
-  if (extra.cron.length) return h("span", { class: "mono", title: "cron schedule" }, `cron ${extra.cron.join(", ")}`);
   return h("span", { class: "muted" }, extra.triggers ? "ended" : "no trigger");
 }
 
