@@ -330,3 +330,34 @@ def test_owned_trigger_next_moment_with_offset():
     assert trigger.next_moment() == T0 - timedelta(minutes=3)
     trigger.latest = T0 + timedelta(hours=1)
     assert trigger.next_moment() is None  # the end is exclusive
+
+
+def test_runs_whose_message_may_be_lost_are_published_again(db):
+    # Bug 6 of the original: the run row is committed first; until its message is
+    # known to be on the broker it stays unpublished, and a sweep sends it again.
+    from waterwheel.scheduler.runs import mark_published, unpublished
+
+    deploy(db, [{"name": "a", "depends": ["trigger/t"]}])
+    (execution,) = fire_trigger(db, [T0])
+    later = datetime.now(UTC) + timedelta(seconds=1)
+    with db.transaction() as session:
+        assert [e.request.task_run_id for e in unpublished(session, later)] == [
+            execution.request.task_run_id
+        ]
+        assert unpublished(session, datetime.now(UTC) - timedelta(minutes=1)) == []  # too young
+        mark_published(session, [execution])
+    with db.transaction() as session:
+        assert unpublished(session, later) == []
+
+
+def test_trigger_offset_counts_for_what_is_due():
+    # Bug 10 of the original: catch-up compared the logical time with now.
+    from waterwheel.scheduler.schedule import TriggerTimes
+
+    now = T0 + timedelta(hours=2, minutes=30)
+    late = TriggerTimes(start=T0, end=None, period=3600, cron=None, offset=3600)
+    early = TriggerTimes(start=T0, end=None, period=3600, cron=None, offset=-1800)
+    assert late.due(None, now, 100) == [T0, T0 + timedelta(hours=1)]
+    assert early.due(None, now, 100) == [
+        T0 + timedelta(hours=n) for n in range(4)
+    ]  # 03:00 at 02:30
