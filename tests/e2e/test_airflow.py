@@ -20,12 +20,12 @@ DAGS = Path(__file__).resolve().parents[1] / "compat" / "dags"
 @pytest.fixture
 def airflow_stack(embedded):
     running = Stack(*embedded)
-    running.project("airflow")
+    running.project_id = running.project("airflow")
     yield running
     running.stop()
 
 
-def run_dag(stack: Stack, name: str) -> tuple[str, str, dict[str, str]]:
+def run_dag(stack: Stack, name: str, conf: dict | None = None) -> tuple[str, str, dict[str, str]]:
     """Deploy the DAG file's DAG unpaused, trigger it, wait for every task to end."""
     with shim_imports(DAGS):
         result = load_file(DAGS / f"{name}.py")
@@ -34,7 +34,7 @@ def run_dag(stack: Stack, name: str) -> tuple[str, str, dict[str, str]]:
     document["paused"] = False
     stack.call("POST", "/api/jobs", 201, json=document)
     job_id = document["uuid"]
-    at = stack.call("POST", f"/api/jobs/{job_id}/trigger", 201, json={"conf": {}})[
+    at = stack.call("POST", f"/api/jobs/{job_id}/trigger", 201, json={"conf": conf or {}})[
         "trigger_datetime"
     ]
     tasks = {t["name"] for t in stack.call("GET", f"/api/jobs/{job_id}/tasks")}
@@ -83,3 +83,47 @@ def test_short_circuit_and_skip_exceptions(airflow_stack):
     assert skips["skip"] == skips["bash_99"] == skips["bash_custom"] == "skipped"
     assert skips["crash"] == skips["bash_fail"] == "failure"
     assert skips["fail"] == "retry"  # AirflowFailException still retries here (see the guide)
+
+
+def test_xcom_push_pull_and_bash_templates(airflow_stack):
+    job, at, states = run_dag(airflow_stack, "v2_xcom")
+    assert set(states.values()) == {"success"}
+    pulled = log_of(airflow_stack, job, at, "pull")
+    assert "numbers [1, 2, 3]" in pulled
+    assert "return {'total': 6}" in pulled
+    assert "missing None" in pulled
+    assert log_of(airflow_stack, job, at, "bash") == ["pulled=6", "last-line"]
+
+
+def test_params_and_conf_of_a_manual_run(airflow_stack):
+    job, at, states = run_dag(airflow_stack, "v3_params", conf={"size": 7})
+    assert states == {"show": "success"}
+    assert log_of(airflow_stack, job, at, "show")[:2] == [
+        "size=7 label=small region=eu",
+        "conf={'size': 7}",
+    ]
+
+
+def test_variables_come_from_the_project_stash(airflow_stack):
+    project = airflow_stack.project_id
+    for key, value in (("region", "us"), ("settings", '{"size": 3}')):
+        airflow_stack.call(
+            "PUT", f"/api/projects/{project}/stash/airflow.var.{key}", 201, data=value.encode()
+        )
+    job, at, states = run_dag(airflow_stack, "v2_variables")
+    assert set(states.values()) == {"success"}
+    assert log_of(airflow_stack, job, at, "read")[:4] == [
+        "region us",
+        "settings 3",
+        "missing fallback",
+        "missing raises KeyError",
+    ]
+    assert log_of(airflow_stack, job, at, "template") == ["us 3 dflt"]
+
+
+def test_context_of_an_airflow_2_manual_run(airflow_stack):
+    job, at, states = run_dag(airflow_stack, "v2_python_context")
+    assert set(states.values()) == {"success"}
+    day = at[:10]
+    greeting = log_of(airflow_stack, job, at, "greet")
+    assert f"hello ada on {day} as greet; rendered={day.replace('-', '')}" in greeting
