@@ -51,6 +51,7 @@ wait_for RabbitMQ rabbitmqctl -q await_startup
 # Docker engine and the images the tests run
 scripts/start-docker.sh
 scripts/docker-images.sh
+scripts/docker-python-image.sh
 
 # Chromium, for the web UI's browser tests
 if ! [ -x /usr/bin/chromium ]; then

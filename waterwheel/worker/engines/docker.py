@@ -13,6 +13,7 @@ either order (each stream's own order is kept).
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 
@@ -95,7 +96,7 @@ class DockerEngine:
     def _stop(self, container: Container) -> None:
         """SIGTERM, then SIGKILL after the grace period (removal kills it anyway)."""
         try:
-            container.stop(timeout=self.grace)
+            container.stop(timeout=math.ceil(self.grace))  # the API takes whole seconds
         except _ERRORS as exc:
             logger.warning("stopping container %s failed: %s", container.short_id, _reason(exc))
 
