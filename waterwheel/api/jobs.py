@@ -76,7 +76,8 @@ def find() -> ResponseReturnValue:
             .join(Project, Project.id == Job.project_id)
             .where(Project.name == project_name, Job.name == name)
         )
-        authorize("Get", "job", project_id=job.project_id if job else None, job_id=job and job.id)
+        found = (job.project_id, job.id) if job else (None, None)
+        authorize("Get", "job", project_id=found[0], job_id=found[1])
         if job is None:
             raise not_found("job")
         return jsonify(
