@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from kombu.message import Message
 
@@ -105,10 +105,16 @@ class Scheduler:
             except Exception:
                 log.exception("scheduler maintenance failed; trying again")
 
-    def _sweep(self, now, requeue: bool) -> None:
-        with self.db.transaction() as session:
-            executions = maintenance.due_retries(session, now)
-        self.dispatch(executions)
+    def _sweep(self, now: datetime, requeue: bool) -> None:
+        """Each second: due retries, lost runs (every requeue interval), and runs
+        whose message may not have reached the broker. Reads decide whether a
+        write transaction is needed at all."""
+        with self.db.read() as session:
+            next_retry = maintenance.next_retry_at(session)
+        if next_retry is not None and next_retry <= now:
+            with self.db.transaction() as session:
+                executions = maintenance.due_retries(session, now)
+            self.dispatch(executions)
         if requeue:
             silent = maintenance.silent_threshold(
                 now, self.settings.task_heartbeat, self.settings.requeue_missed_heartbeats
@@ -116,7 +122,7 @@ class Scheduler:
             with self.db.transaction() as session:
                 executions = maintenance.requeue_lost(session, silent, now)
             self.dispatch(executions)
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             executions = unpublished(session, now - REPUBLISH_AFTER)
         self.dispatch(executions)
 
