@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import requests
+
 from waterwheel.jobdoc import DocumentError, JobSpec, decode_body, parse_job, parse_project
 
 YAML_SUFFIXES = {".yml", ".yaml"}
@@ -89,4 +91,40 @@ def deploy_order(documents: list[Document]) -> list[Document]:
     return projects + ordered
 
 
-__all__ = ["Document", "DocumentError", "check_references", "deploy_order", "load"]
+# Putting documents on a server: one PUT per document (jobs deploy, airflow deploy).
+
+TIMEOUT_SECONDS = 30
+
+
+def error_text(response: requests.Response) -> str:
+    """The API's ``{"error": ...}`` message, else the body."""
+    try:
+        return response.json()["error"]
+    except (ValueError, KeyError, TypeError):
+        return response.text.strip()
+
+
+def put_document(base: str, doc: Document) -> str | None:
+    """PUT one project or job document; None when accepted, else the reason."""
+    url = f"{base}/api/{'projects' if doc.kind == 'project' else 'jobs'}"
+    try:
+        response = requests.put(
+            url,
+            data=doc.body,
+            headers={"Content-Type": content_type(doc.path)},
+            timeout=TIMEOUT_SECONDS,
+        )
+    except requests.RequestException as exc:
+        return f"cannot reach {base}: {exc}"
+    return None if response.ok else f"{response.status_code} {error_text(response)}"
+
+
+__all__ = [
+    "Document",
+    "DocumentError",
+    "check_references",
+    "deploy_order",
+    "error_text",
+    "load",
+    "put_document",
+]

@@ -34,7 +34,7 @@ from waterwheel.db.models import (
 )
 from waterwheel.db.upsert import upsert
 from waterwheel.jobdoc import DocumentError, UnsupportedMediaType, load_job
-from waterwheel.scheduler.schedule import TriggerTimes
+from waterwheel.scheduler.triggers import trigger_times
 from waterwheel.timeutil import format_datetime, utcnow
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/jobs")
@@ -195,13 +195,7 @@ def triggers(job_id: uuid.UUID) -> ResponseReturnValue:
 def _next_time(trigger: Trigger) -> datetime | None:
     """The next trigger time to fire (beyond the original): the one after the
     latest fired, or for a trigger behind (catch-up ``none``) the next one from now."""
-    times = TriggerTimes(
-        start=trigger.start_datetime,
-        end=trigger.end_datetime,
-        period=trigger.period,
-        cron=trigger.cron,
-        offset=trigger.trigger_offset or 0,
-    )
+    times = trigger_times(trigger)
     following = times.next_time(trigger.latest_trigger_datetime)
     now = utcnow()
     if following is not None and trigger.catchup == "none" and times.fires_at(following) < now:

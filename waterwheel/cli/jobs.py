@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-import requests
 
 from waterwheel import documents
 from waterwheel.config import Settings
@@ -59,28 +58,10 @@ def deploy(files: tuple[Path, ...], server: str | None) -> None:
     base = (server or Settings.from_env().server_addr).rstrip("/")
     loaded, failures = _load_all(files)
     for doc in documents.deploy_order([d for d in loaded if d.path not in failures]):
-        url = f"{base}/api/{'projects' if doc.kind == 'project' else 'jobs'}"
-        try:
-            response = requests.put(
-                url,
-                data=doc.body,
-                headers={"Content-Type": documents.content_type(doc.path)},
-                timeout=30,
-            )
-        except requests.RequestException as exc:
-            failures[doc.path] = f"cannot reach {base}: {exc}"
-            click.echo(f"{doc.path}: failed, cannot reach the server")
-            continue
-        if response.ok:
+        reason = documents.put_document(base, doc)
+        if reason is None:
             click.echo(f"{doc.path}: deployed {doc.kind} {doc.name}")
         else:
-            failures[doc.path] = f"{response.status_code} {_error(response)}"
-            click.echo(f"{doc.path}: failed ({response.status_code})")
+            failures[doc.path] = reason
+            click.echo(f"{doc.path}: failed")
     _finish(failures, "deploy")
-
-
-def _error(response: requests.Response) -> str:
-    try:
-        return response.json()["error"]
-    except (ValueError, KeyError, TypeError):
-        return response.text.strip()

@@ -18,9 +18,9 @@ import requests
 
 from waterwheel import documents
 from waterwheel.compat import loader
-from waterwheel.compat.deploy import TIMEOUT_SECONDS, error_text, put_document
 from waterwheel.compat.translate import DEFAULT_IMAGE, Translation, translate
 from waterwheel.config import Settings
+from waterwheel.documents import TIMEOUT_SECONDS, error_text, put_document
 from waterwheel.jobdoc import DocumentError, parse_job
 
 DAGS_DIR = click.argument("dags_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))

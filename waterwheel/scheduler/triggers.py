@@ -53,14 +53,19 @@ class OwnedTrigger:
         return None if t is None else self.times.fires_at(t)
 
 
-def _owned_from_row(row: Trigger) -> OwnedTrigger:
-    times = TriggerTimes(
+def trigger_times(row: Trigger) -> TriggerTimes:
+    """The schedule of a stored trigger."""
+    return TriggerTimes(
         start=row.start_datetime,
         end=row.end_datetime,
         period=row.period,
         cron=row.cron,
         offset=row.trigger_offset or 0,
     )
+
+
+def _owned_from_row(row: Trigger) -> OwnedTrigger:
+    times = trigger_times(row)
     return OwnedTrigger(
         id=row.id,
         times=times,
