@@ -150,6 +150,56 @@ def test_progress_is_acked_after_its_handler(broker: Broker) -> None:
     assert waiting_messages(broker, broker.topology.results_queue) == 0
 
 
+def _batch_consumer(broker: Broker, handler: Callable[[list], None], size: int) -> Consumer:
+    consumer = Consumer(broker)
+    consumer.consume_batches(Kind.PROGRESS, handler, size=size)
+    return consumer
+
+
+def test_progress_in_batches_of_what_has_arrived(broker: Broker) -> None:
+    sent = [
+        Progress(uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "success", uuid.uuid4()) for _ in range(25)
+    ]
+    for progress in sent:
+        broker.publish_progress(progress)
+    batches: list[list[Progress]] = []
+    consumer = _batch_consumer(broker, batches.append, size=10).start()
+    try:
+        wait_for(lambda: sum(map(len, batches)) >= 25)
+    finally:
+        assert consumer.stop()
+    assert [p for batch in batches for p in batch] == sent  # in order, each once
+    assert max(map(len, batches)) == 10 and len(batches) < 25  # gathered, never over the size
+    assert waiting_messages(broker, broker.topology.results_queue) == 0
+
+
+def test_a_failed_batch_comes_back_whole(broker: Broker) -> None:
+    sent = [
+        Progress(uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "success", uuid.uuid4()) for _ in range(5)
+    ]
+    for progress in sent:
+        broker.publish_progress(progress)
+    calls: list[list[Progress]] = []
+
+    def handle(batch: list[Progress]) -> None:
+        calls.append(batch)
+        if len(calls) == 1:
+            raise RuntimeError("the database is away")
+
+    consumer = _batch_consumer(broker, handle, size=100).start()
+    try:
+        wait_for(
+            lambda: (
+                sorted(p.task_run_id for c in calls[1:] for p in c)
+                == sorted(p.task_run_id for p in sent)
+            )
+        )
+    finally:
+        assert consumer.stop()
+    assert sorted(p.task_run_id for p in calls[0]) == sorted(p.task_run_id for p in sent)
+    assert waiting_messages(broker, broker.topology.results_queue) == 0
+
+
 def test_competing_schedulers_get_each_token_op_once(broker: Broker) -> None:
     seen: dict[str, list[uuid.UUID]] = {"a": [], "b": []}
 

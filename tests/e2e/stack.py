@@ -71,7 +71,9 @@ class Stack:
     def start_worker(self, **overrides: Any) -> Worker:
         settings = dataclasses.replace(self.settings, **overrides)
         keys = TokenKeys.from_settings(settings)
-        self.worker = Worker(settings, self.broker, keys, self.metrics).start()
+        # As ``waterwheel standalone`` does, the embedded worker calls the API in process.
+        in_process = self.app if settings.amqp_addr.startswith("memory://") else None
+        self.worker = Worker(settings, self.broker, keys, self.metrics, api_app=in_process).start()
         return self.worker
 
     def worker_process(self, **env: str) -> subprocess.Popen:

@@ -7,7 +7,7 @@ import uuid
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from waterwheel.api import services
 from waterwheel.api.errors import ApiError, bad_request, not_found
@@ -58,9 +58,17 @@ def start_run(task_run_id: uuid.UUID) -> ResponseReturnValue:
     except (KeyError, ValueError) as exc:
         raise bad_request(f"worker_id: expected a UUID ({exc})") from None
     now = utcnow()
+    # Columns and UPDATE statements, not ORM objects: every run passes here.
     with services().db.transaction() as session:
         found = session.execute(
-            select(TaskRun, Task.active, Job.paused)
+            select(
+                TaskRun.state,
+                TaskRun.task_id,
+                TaskRun.trigger_datetime,
+                TaskRun.queued_datetime,
+                Task.active,
+                Job.paused,
+            )
             .join(Task, Task.id == TaskRun.task_id)
             .join(Job, Job.id == Task.job_id)
             .where(TaskRun.id == task_run_id)
@@ -68,21 +76,22 @@ def start_run(task_run_id: uuid.UUID) -> ResponseReturnValue:
         ).first()
         if found is None:
             raise not_found("task run")
-        run, active, paused = found
-        if run.state != State.ACTIVE:
-            raise ApiError(409, f"task run is {run.state}, not queued")
-        run.worker_id = worker_id
-        run.updated_datetime = now
-        cancelled = "job paused" if paused else None if active else "task removed"
+        if found.state != State.ACTIVE:
+            raise ApiError(409, f"task run is {found.state}, not queued")
+        cancelled = "job paused" if found.paused else None if found.active else "task removed"
+        changes: dict[str, object] = {"worker_id": worker_id, "updated_datetime": now}
         # The cancellation commits with the transaction; the 409 is raised after.
         if cancelled:
-            run.state = State.CANCELLED
-            run.finish_datetime = now
-            run.message = cancelled
+            changes |= {"state": State.CANCELLED, "finish_datetime": now, "message": cancelled}
         else:
-            run.state = State.RUNNING
-            run.started_datetime = now
-        set_token_state(session, run, run.state)
+            changes |= {"state": State.RUNNING, "started_datetime": now}
+        session.execute(
+            update(TaskRun)
+            .where(TaskRun.id == task_run_id)
+            .values(changes)
+            .execution_options(synchronize_session=False)
+        )
+        set_token_state(session, found, changes["state"])
     if cancelled:
         raise ApiError(409, f"task run cancelled: {cancelled}")
     return jsonify({"state": State.RUNNING})

@@ -20,7 +20,6 @@ goes behind the others of its priority, not in front.
 
 from __future__ import annotations
 
-import contextlib
 import itertools
 import json
 import logging
@@ -28,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 from queue import Empty, PriorityQueue
@@ -276,8 +275,10 @@ _PARSERS: dict[Kind, Callable[[Any], Any]] = {
 }
 
 Handler = Callable[[Any, Message], None]
+BatchHandler = Callable[[list[Any]], None]
 
 DRAIN_SECONDS = 0.5  # how often the loop looks at its stop flag
+GATHER_SECONDS = 0.001  # how long a batch waits for one more message
 RECONNECT_SECONDS = (0.5, 5.0)  # first and longest wait between connection attempts
 REDELIVERY_SECONDS = (0.5, 30.0)  # first and longest wait before requeueing a failed message
 
@@ -285,9 +286,11 @@ REDELIVERY_SECONDS = (0.5, 30.0)  # first and longest wait before requeueing a f
 @dataclass
 class _Subscription:
     kind: Kind
-    handler: Handler
+    handler: Handler | BatchHandler
     prefetch: int
     worker_queues: Sequence[str]
+    batch: int = 0  # >0: the handler takes lists of up to this many bodies
+    pending: list[tuple[Any, Message]] = field(default_factory=list)
 
 
 class Consumer:
@@ -335,6 +338,14 @@ class Consumer:
         worker_queues = list(queues or [DEFAULT_WORKER_QUEUE])
         self._subscriptions.append(_Subscription(kind, handler, prefetch, worker_queues))
 
+    def consume_batches(self, kind: Kind | str, handler: BatchHandler, *, size: int) -> None:
+        """Subscribe ``handler`` to lists of parsed bodies: what has arrived, up
+        to ``size`` (also the prefetch), handled at once and acked together
+        after it returns, or all requeued if it raises. For handlers whose cost
+        is mostly per call (one transaction for many messages)."""
+        self.consume(kind, handler, prefetch=size)  # type: ignore[arg-type]
+        self._subscriptions[-1].batch = size
+
     def start(self, name: str = "broker-consumer") -> Consumer:
         """Run in a daemon thread; returns self."""
         if self._thread is not None:
@@ -378,8 +389,8 @@ class Consumer:
                 self._on_connect()
             self._reconnect_wait = RECONNECT_SECONDS[0]
             while not self._stopping.is_set():
-                with contextlib.suppress(TimeoutError):  # idle: look at the stop flag
-                    conn.drain_events(timeout=DRAIN_SECONDS)
+                self._drain(conn, DRAIN_SECONDS)  # idle: look at the stop flag
+                self._handle_batches(conn)
             for consumer, sub in zip(consumers, self._subscriptions, strict=True):
                 consumer.cancel()
                 if sub.kind in (Kind.TRIGGERS, Kind.CONFIG):
@@ -418,26 +429,62 @@ class Consumer:
             case Kind.CONFIG:
                 return [topology.config_subscriber()]
 
+    @staticmethod
+    def _drain(conn: kombu.Connection, timeout: float) -> bool:
+        """Deliver what arrives within ``timeout``; False if nothing did."""
+        try:
+            conn.drain_events(timeout=timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def _handle_batches(self, conn: kombu.Connection) -> None:
+        """Hand gathered messages to their batch handlers once no more arrive
+        at once or a batch is full."""
+        batching = [sub for sub in self._subscriptions if sub.batch]
+        while any(sub.pending for sub in batching):
+            full = any(len(sub.pending) >= sub.batch for sub in batching)
+            if not full and self._drain(conn, GATHER_SECONDS):
+                continue
+            for sub in batching:
+                if sub.pending:
+                    gathered, sub.pending = sub.pending, []
+                    values = [value for value, _ in gathered]
+                    handle = partial(sub.handler, values)
+                    self._settle(sub, [message for _, message in gathered], handle)
+
     def _deliver(self, sub: _Subscription, message: Message) -> None:
         try:
             value = _PARSERS[sub.kind](json.loads(message.body))
         except Exception as exc:
             self._drop(sub, message, exc)
             return
+        if sub.batch:
+            sub.pending.append((value, message))
+        else:
+            self._settle(sub, [message], partial(sub.handler, value, message))
+
+    def _settle(
+        self, sub: _Subscription, messages: list[Message], handle: Callable[[], None]
+    ) -> None:
+        """Run ``handle``; ack ``messages`` after it returns, requeue them after
+        a growing pause if it raises (so a failing database does not spin)."""
         try:
-            sub.handler(value, message)
+            handle()
         except Exception:
             self._failures += 1
             first, longest = REDELIVERY_SECONDS
             pause = min(first * 2 ** (self._failures - 1), longest)
             log.exception("%s handler failed; requeueing its message in %.1f s", sub.kind, pause)
             self._stopping.wait(pause)
-            if not message.acknowledged:
-                message.requeue()
+            for message in messages:
+                if not message.acknowledged:
+                    message.requeue()
             return
         self._failures = 0
-        if not message.acknowledged:
-            message.ack()
+        for message in messages:
+            if not message.acknowledged:
+                message.ack()
 
     @staticmethod
     def _drop(sub: _Subscription, message: Message, exc: BaseException) -> None:

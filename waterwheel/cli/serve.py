@@ -158,12 +158,14 @@ def standalone() -> None:
     db = Database(settings.db_url)
     db.upgrade()
     broker = Broker.from_settings(settings)
-    http = _serve(_app(settings, db, broker), settings.server_bind)
+    app = _app(settings, db, broker)
+    http = _serve(app, settings.server_bind)
     base = f"http://{http.host}:{http.port}/"
     settings = dataclasses.replace(settings, server_addr=base)
     metrics = Metrics.from_settings(settings)
     running_scheduler = Scheduler(settings, db, broker, metrics).start()
-    running_worker = Worker(settings, broker, TokenKeys.from_settings(settings), metrics).start()
+    keys = TokenKeys.from_settings(settings)
+    running_worker = Worker(settings, broker, keys, metrics, api_app=app).start()
     database = settings.db_url
     if database.startswith("sqlite:///"):
         database = str(Path(database.removeprefix("sqlite:///")).resolve())

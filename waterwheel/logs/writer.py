@@ -33,7 +33,9 @@ HTTP_TIMEOUT = 10  # seconds
 
 class LogWriter(ABC):
     """Collects lines from ``write`` and ships them; ``close`` sends the rest
-    and the end marker, and returns once they are sent (or given up)."""
+    and the end marker, and returns once they are sent (or given up). A run
+    that printed nothing sends nothing: readers then take the run's final
+    state as the end of its (empty) log."""
 
     def __init__(self, task_run_id: uuid.UUID) -> None:
         self.task_run_id = task_run_id
@@ -41,17 +43,19 @@ class LogWriter(ABC):
         self._outcome: str | None = None
         self._wrote = False
         self._ready = threading.Condition()
+        # Started by the first line: a run that prints nothing costs no thread.
         self._thread = threading.Thread(
             target=self._run, name=f"log-writer-{task_run_id}", daemon=True
         )
-        self._thread.start()
 
     def write(self, line: str) -> None:
         with self._ready:
             if self._outcome is not None:
                 raise RuntimeError("the log writer is closed")
             self._lines.append(line)
-            self._wrote = True
+            if not self._wrote:
+                self._wrote = True
+                self._thread.start()
             if len(self._lines) >= BATCH:
                 self._ready.notify()
 
@@ -59,7 +63,8 @@ class LogWriter(ABC):
         with self._ready:
             self._outcome = outcome
             self._ready.notify()
-        self._thread.join()
+        if self._wrote:
+            self._thread.join()
 
     @abstractmethod
     def _send(self, lines: list[str], end: str | None) -> None:
@@ -103,11 +108,7 @@ class LogWriter(ABC):
 
     def _flush(self, pending: list[str], end: str | None) -> None:
         """Send ``pending`` in batches, removing each once delivered, so a
-        failure part way never sends a line twice; the end marker goes last.
-        A run that printed nothing sends nothing: readers then take the run's
-        final state as the end of its (empty) log."""
-        if not pending and not self._wrote:
-            return
+        failure part way never sends a line twice; the end marker goes last."""
         while pending or end is not None:
             batch = pending[:BATCH]
             last = len(pending) <= BATCH

@@ -15,8 +15,9 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Protocol
 
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -72,23 +73,50 @@ def new_run(
     attempt: int,
 ) -> Execution:
     """Queue one attempt of a task: the run row now, the message after commit."""
-    run = TaskRun(
-        id=uuid.uuid4(),
-        task_id=task.id,
-        trigger_datetime=trigger_datetime,
-        queued_datetime=utcnow(),
-        state=State.ACTIVE,
-        priority=priority,
-        attempt=attempt,
-        published=False,
-    )
-    session.add(run)
+    (execution,) = _insert_runs(session, [(task, trigger_datetime)], priority, attempt)
     session.execute(
         update(Token)
         .where(Token.task_id == task.id, Token.trigger_datetime == trigger_datetime)
         .values(state=State.ACTIVE)
+        .execution_options(synchronize_session=False)
     )
-    return _execution(run, task.queue)
+    return execution
+
+
+def _insert_runs(
+    session: Session, places: list[tuple[Task, datetime]], priority: str, attempt: int
+) -> list[Execution]:
+    """Queued run rows for ``places``, inserted in bulk (a catch-up makes thousands)."""
+    now = utcnow()
+    requests = [
+        (
+            TaskRequest(
+                task_run_id=uuid.uuid4(),
+                task_id=task.id,
+                trigger_datetime=at,
+                priority=priority,
+                attempt=attempt,
+            ),
+            task.queue,
+        )
+        for task, at in places
+    ]
+    rows = [
+        {
+            "id": r.task_run_id,
+            "task_id": r.task_id,
+            "trigger_datetime": r.trigger_datetime,
+            "queued_datetime": now,
+            "state": State.ACTIVE,
+            "priority": priority,
+            "attempt": attempt,
+            "published": False,
+        }
+        for r, _queue in requests
+    ]
+    for chunk in _chunks(rows):
+        session.execute(insert(TaskRun), chunk)
+    return [Execution(request, queue) for request, queue in requests]
 
 
 def _execution(run: TaskRun, queue: str) -> Execution:
@@ -123,8 +151,9 @@ def claim(session: Session, keys: Iterable[TokenKey], priority: str) -> list[Exe
             tasks.update(
                 (t.id, t) for t in session.scalars(select(Task).where(Task.id.in_(missing)))
             )
-        for task_id, at in sorted(won):
-            executions.append(new_run(session, tasks[task_id], at, priority, attempt=1))
+        # The claim already marked the tokens active.
+        places = [(tasks[task_id], at) for task_id, at in sorted(won)]
+        executions += _insert_runs(session, places, priority, attempt=1)
         pending = sorted(set(won))  # a place may hold enough for another run
     return executions
 
@@ -182,7 +211,15 @@ def is_latest_run(session: Session, run: TaskRun) -> bool:
     )
 
 
-def set_token_state(session: Session, run: TaskRun, state: str) -> None:
+class RunPlace(Protocol):
+    """What places a run: a ``TaskRun``, or a row of those columns."""
+
+    task_id: uuid.UUID
+    trigger_datetime: datetime
+    queued_datetime: datetime
+
+
+def set_token_state(session: Session, run: RunPlace, state: str) -> None:
     """The token takes ``state`` if ``run`` is its latest run (one statement)."""
     session.execute(
         update(Token)

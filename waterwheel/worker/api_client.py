@@ -1,7 +1,9 @@
 """The worker's only way to the database: the internal API.
 
 Task definitions are cached (the API broadcasts when one changes); every call
-carries a short-lived config token naming the id it asks about.
+carries a short-lived config token naming the id it asks about. A worker in the
+API's own process (standalone) passes the app, and its requests go to it
+without a socket.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from collections import OrderedDict
 from typing import Any
 
 import requests
+from flask import Flask
 
 from waterwheel.auth.tokens import TokenKeys
+from waterwheel.worker.inprocess import WsgiAdapter
 
 TIMEOUT = 10  # seconds per request
 CACHE_SIZE = 1000
@@ -24,10 +28,13 @@ class ApiUnavailable(Exception):
 
 
 class ApiClient:
-    def __init__(self, server_addr: str, keys: TokenKeys) -> None:
+    def __init__(self, server_addr: str, keys: TokenKeys, app: Flask | None = None) -> None:
         self.base = server_addr.rstrip("/")
         self.keys = keys
         self.http = requests.Session()
+        if app is not None:
+            self.http.mount(self.base + "/", WsgiAdapter(app))
+            self.http.trust_env = False  # no proxy to look up: reading os.environ costs more
         self._definitions: OrderedDict[uuid.UUID, dict[str, Any] | None] = OrderedDict()
         self._lock = threading.Lock()
 

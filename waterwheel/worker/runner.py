@@ -79,6 +79,9 @@ class TaskRunner:
         self.publish = publish
         self.open_log = open_log
         self.stop = threading.Event()
+        # Runs in progress and when each started, for the heartbeats.
+        self._running: dict[uuid.UUID, tuple[TaskRequest, datetime]] = {}
+        self._running_lock = threading.Lock()
 
     def handle(self, request: TaskRequest) -> str | None:
         """Run the request to its end; returns the result, or None when the run
@@ -126,29 +129,31 @@ class TaskRunner:
             name=definition["task_name"],
         )
         writer = self.open_log(request.task_run_id)
-        beating = threading.Event()
-        heartbeat = threading.Thread(
-            target=self._heartbeat, args=(request, started, beating), daemon=True
-        )
-        heartbeat.start()
+        with self._running_lock:
+            self._running[request.task_run_id] = (request, started)
         try:
             result = self.engine.run(spec, writer, self.stop)
         finally:
-            beating.set()
-            heartbeat.join()
+            with self._running_lock:
+                del self._running[request.task_run_id]
         try:
             writer.close(result.outcome)
         except Exception:
             log.exception("closing the log of %s failed", request.task_run_id)
         return result
 
-    def _heartbeat(self, request: TaskRequest, started: datetime, done: threading.Event) -> None:
-        """``running`` again every task_heartbeat: the scheduler's proof of life."""
-        while not done.wait(self.settings.task_heartbeat):
-            try:
-                self._progress(request, started, None, State.RUNNING)
-            except Exception:
-                log.exception("heartbeat of task run %s failed", request.task_run_id)
+    def send_heartbeats(self, stopping: threading.Event) -> None:
+        """``running`` for each run in progress, every task_heartbeat until
+        ``stopping``: the scheduler's proof that the runs are alive. One loop
+        for all runs (not a thread each): short tasks cost no thread."""
+        while not stopping.wait(self.settings.task_heartbeat):
+            with self._running_lock:
+                running = list(self._running.values())
+            for request, started in running:
+                try:
+                    self._progress(request, started, None, State.RUNNING)
+                except Exception:
+                    log.exception("heartbeat of task run %s failed", request.task_run_id)
 
     def _progress(
         self,

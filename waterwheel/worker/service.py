@@ -14,6 +14,7 @@ import threading
 import time
 import uuid
 
+from flask import Flask
 from kombu.message import Message
 
 from waterwheel import __version__
@@ -43,12 +44,14 @@ class Worker:
         keys: TokenKeys,
         metrics: Metrics,
         engine: Engine | None = None,
+        api_app: Flask | None = None,
     ) -> None:
+        """``api_app``: the API's app when it runs in this process (standalone)."""
         self.settings = settings
         self.broker = broker
         self.metrics = metrics
         self.id = uuid.uuid4()
-        self.api = ApiClient(settings.server_addr, keys)
+        self.api = ApiClient(settings.server_addr, keys, api_app)
         self.runner = TaskRunner(
             settings,
             self.id,
@@ -65,9 +68,15 @@ class Worker:
         self.slots = [self._slot(n) for n in range(settings.max_tasks)]
         self.config = Consumer(broker)
         self.config.consume(Kind.CONFIG, self._on_config, prefetch=100)
-        self._heartbeat_thread = threading.Thread(
-            target=self._heartbeats, name="worker-heartbeat", daemon=True
-        )
+        self._threads = [
+            threading.Thread(target=self._heartbeats, name="worker-heartbeat", daemon=True),
+            threading.Thread(
+                target=self.runner.send_heartbeats,
+                args=(self.stopping,),
+                name="task-heartbeats",
+                daemon=True,
+            ),
+        ]
 
     def _slot(self, n: int) -> Consumer:
         consumer = Consumer(self.broker)
@@ -129,7 +138,8 @@ class Worker:
         self.config.start(name="worker-config")
         for n, slot in enumerate(self.slots):
             slot.start(name=f"worker-slot-{n}")
-        self._heartbeat_thread.start()
+        for thread in self._threads:
+            thread.start()
         log.info("worker %s started with %d slots", self.id, len(self.slots))
         return self
 
@@ -140,5 +150,6 @@ class Worker:
         self.config.stop()
         for slot in self.slots:
             slot.stop()
-        self._heartbeat_thread.join(timeout=HEARTBEAT_SECONDS + 1)
+        for thread in self._threads:
+            thread.join(timeout=HEARTBEAT_SECONDS + 1)
         log.info("worker %s stopped", self.id)
