@@ -15,7 +15,6 @@ from datetime import timedelta
 
 import pytest
 import redis
-import requests
 from conftest import HMAC_SECRET, service_missing
 from helpers import T0, bearer, config_token, insert_run
 from simple_websocket import Client, ConnectionClosed
@@ -33,6 +32,7 @@ from waterwheel.logs.redis_store import RedisLogStore, stream_key
 from waterwheel.logs.store import START, InvalidCursor, LogStore
 from waterwheel.logs.writer import ApiLogWriter, LogWriter, RedisLogWriter, log_writer
 from waterwheel.timeutil import utcnow
+from waterwheel.worker.api_client import ApiClient
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 WAIT = 10  # seconds a test waits for something that should come at once
@@ -275,13 +275,12 @@ def test_database_log_goes_with_its_run(db: Database, run_id: uuid.UUID) -> None
 
 def test_writer_factory_picks_redis_else_the_api(redis_client: redis.Redis) -> None:
     keys = TokenKeys.from_settings(Settings(hmac_secret=HMAC_SECRET))
-    with requests.Session() as http:
-        for redis_url, kind in ((REDIS_URL, RedisLogWriter), (None, ApiLogWriter)):
-            settings = Settings(hmac_secret=HMAC_SECRET, redis_url=redis_url)
-            writer = log_writer(settings, uuid.uuid4(), keys, http)
-            assert isinstance(writer, kind)
-            writer._send = lambda lines, end: None  # there is nothing to deliver to
-            writer.close("success")
+    api = ApiClient("http://127.0.0.1:1", keys)
+    for redis_url, kind in ((REDIS_URL, RedisLogWriter), (None, ApiLogWriter)):
+        settings = Settings(hmac_secret=HMAC_SECRET, redis_url=redis_url)
+        writer = log_writer(settings, uuid.uuid4(), api)
+        assert isinstance(writer, kind)
+        writer.close("success")  # nothing written: nothing to deliver
 
 
 def wait_for_lines(store: LogStore, run_id: uuid.UUID, expected: list[str]) -> None:
@@ -299,9 +298,10 @@ def wait_for_lines(store: LogStore, run_id: uuid.UUID, expected: list[str]) -> N
 
 def test_writer_ships_lines_live_then_the_end(app, settings: Settings, store, run_id) -> None:
     """Lines are readable while the writer is open; close adds the end marker."""
-    with serving(app) as address, requests.Session() as http:
+    with serving(app) as address:
         settings = with_server(settings, address)
-        writer = log_writer(settings, run_id, TokenKeys.from_settings(settings), http)
+        api = ApiClient(settings.server_addr, TokenKeys.from_settings(settings))
+        writer = log_writer(settings, run_id, api)
         for n in range(3):
             writer.write(f"line {n}\n")
         wait_for_lines(store, run_id, ["line 0\n", "line 1\n", "line 2\n"])
@@ -463,12 +463,13 @@ def test_websocket_sends_backlog_then_live_lines_then_the_end(
     app, settings: Settings, store, run_id
 ) -> None:
     store.append(run_id, ["backlog 0", "backlog 1"])
-    with serving(app) as address, requests.Session() as http:
+    with serving(app) as address:
         settings = with_server(settings, address)
         ws = Client.connect(f"ws://{address}/api/task_runs/{run_id}/logs")
         backlog = frames(ws, 2)
         assert [frame["line"] for frame in backlog] == ["backlog 0", "backlog 1"]
-        writer = log_writer(settings, run_id, TokenKeys.from_settings(settings), http)
+        api = ApiClient(settings.server_addr, TokenKeys.from_settings(settings))
+        writer = log_writer(settings, run_id, api)
         live = []
         for n in range(3):
             writer.write(f"live {n}")  # each arrives while the run is still going

@@ -7,7 +7,7 @@ import uuid
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from waterwheel.api import services
 from waterwheel.api.errors import ApiError, bad_request, not_found
@@ -47,6 +47,36 @@ def project_config(project_id: uuid.UUID) -> ResponseReturnValue:
         return jsonify(project.config if project.config is not None else {})
 
 
+# Built once (every run is claimed here; building costs more than running).
+_FIND_RUN = (
+    select(
+        TaskRun.state,
+        TaskRun.task_id,
+        TaskRun.trigger_datetime,
+        TaskRun.queued_datetime,
+        Task.active,
+        Job.paused,
+    )
+    .join(Task, Task.id == TaskRun.task_id)
+    .join(Job, Job.id == Task.job_id)
+    .where(TaskRun.id == bindparam("run_id"))
+    .with_for_update(of=TaskRun)
+)
+_UPDATE_RUN = (
+    update(TaskRun)
+    .where(TaskRun.id == bindparam("run_id"))
+    .values(
+        state=bindparam("new_state"),
+        worker_id=bindparam("worker"),
+        updated_datetime=bindparam("now"),
+        started_datetime=bindparam("started"),
+        finish_datetime=bindparam("finished"),
+        message=bindparam("why"),
+    )
+    .execution_options(synchronize_session=False)
+)
+
+
 @bp.post("/task_runs/<id:task_run_id>/start")
 def start_run(task_run_id: uuid.UUID) -> ResponseReturnValue:
     """A worker claims a queued run before running it: exactly one claim wins,
@@ -58,40 +88,28 @@ def start_run(task_run_id: uuid.UUID) -> ResponseReturnValue:
     except (KeyError, ValueError) as exc:
         raise bad_request(f"worker_id: expected a UUID ({exc})") from None
     now = utcnow()
-    # Columns and UPDATE statements, not ORM objects: every run passes here.
     with services().db.transaction() as session:
-        found = session.execute(
-            select(
-                TaskRun.state,
-                TaskRun.task_id,
-                TaskRun.trigger_datetime,
-                TaskRun.queued_datetime,
-                Task.active,
-                Job.paused,
-            )
-            .join(Task, Task.id == TaskRun.task_id)
-            .join(Job, Job.id == Task.job_id)
-            .where(TaskRun.id == task_run_id)
-            .with_for_update(of=TaskRun)
-        ).first()
+        found = session.execute(_FIND_RUN, {"run_id": task_run_id}).first()
         if found is None:
             raise not_found("task run")
         if found.state != State.ACTIVE:
             raise ApiError(409, f"task run is {found.state}, not queued")
         cancelled = "job paused" if found.paused else None if found.active else "task removed"
-        changes: dict[str, object] = {"worker_id": worker_id, "updated_datetime": now}
+        state = State.CANCELLED if cancelled else State.RUNNING
         # The cancellation commits with the transaction; the 409 is raised after.
-        if cancelled:
-            changes |= {"state": State.CANCELLED, "finish_datetime": now, "message": cancelled}
-        else:
-            changes |= {"state": State.RUNNING, "started_datetime": now}
         session.execute(
-            update(TaskRun)
-            .where(TaskRun.id == task_run_id)
-            .values(changes)
-            .execution_options(synchronize_session=False)
+            _UPDATE_RUN,
+            {
+                "run_id": task_run_id,
+                "new_state": state,
+                "worker": worker_id,
+                "now": now,
+                "started": None if cancelled else now,
+                "finished": now if cancelled else None,
+                "why": cancelled,
+            },
         )
-        set_token_state(session, found, changes["state"])
+        set_token_state(session, found, state)
     if cancelled:
         raise ApiError(409, f"task run cancelled: {cancelled}")
     return jsonify({"state": State.RUNNING})

@@ -16,11 +16,9 @@ import threading
 import uuid
 from abc import ABC, abstractmethod
 
-import requests
-
-from waterwheel.auth.tokens import TokenKeys
 from waterwheel.config import Settings
 from waterwheel.logs.redis_store import RedisLogStore
+from waterwheel.worker.api_client import ApiClient
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +26,6 @@ FLUSH_INTERVAL = 0.5  # seconds a line may wait before it is sent
 BATCH = 1000  # lines per send
 MAX_BUFFERED = 100_000  # unsent lines kept while the sink is unreachable
 CLOSE_ATTEMPTS = 5  # sends tried on close before the rest is given up
-HTTP_TIMEOUT = 10  # seconds
 
 
 class LogWriter(ABC):
@@ -128,30 +125,15 @@ class RedisLogWriter(LogWriter):
 
 
 class ApiLogWriter(LogWriter):
-    """POSTs batches to ``/int-api/task_runs/<id>/logs`` with a config token
-    for the run, signed afresh per request since a run can outlast one."""
+    """Sends batches to the API (``POST /int-api/task_runs/<id>/logs``), which
+    keeps them in the database."""
 
-    def __init__(
-        self,
-        server_addr: str,
-        task_run_id: uuid.UUID,
-        keys: TokenKeys,
-        http_session: requests.Session,
-    ) -> None:
-        self._url = f"{server_addr.rstrip('/')}/int-api/task_runs/{task_run_id}/logs"
-        self._keys = keys
-        self._http = http_session
+    def __init__(self, api: ApiClient, task_run_id: uuid.UUID) -> None:
+        self._api = api
         super().__init__(task_run_id)
 
     def _send(self, lines: list[str], end: str | None) -> None:
-        token = self._keys.config_token(self.task_run_id)
-        response = self._http.post(
-            self._url,
-            json={"lines": lines, "end": end},
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=HTTP_TIMEOUT,
-        )
-        response.raise_for_status()
+        self._api.append_log(self.task_run_id, lines, end)
 
 
 @functools.cache
@@ -160,13 +142,8 @@ def _redis_store(url: str, retention: int) -> RedisLogStore:
     return RedisLogStore.from_url(url, retention=retention)
 
 
-def log_writer(
-    settings: Settings,
-    task_run_id: uuid.UUID,
-    keys: TokenKeys,
-    http_session: requests.Session,
-) -> LogWriter:
-    """A started writer for one run: Redis when configured, else the API."""
+def log_writer(settings: Settings, task_run_id: uuid.UUID, api: ApiClient) -> LogWriter:
+    """A writer for one run: Redis when configured, else the API."""
     if settings.redis_url:
         return RedisLogWriter(_redis_store(settings.redis_url, settings.log_retention), task_run_id)
-    return ApiLogWriter(settings.server_addr, task_run_id, keys, http_session)
+    return ApiLogWriter(api, task_run_id)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import bindparam, insert, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -189,26 +189,28 @@ def runnable_tokens(session: Session, job_id: uuid.UUID) -> list[TokenKey]:
     return [(task_id, at) for task_id, at in rows]
 
 
-def _no_later_run(task_id: object, at: object, queued: object):
-    return ~(
-        select(TaskRun.id)
-        .where(
-            TaskRun.task_id == task_id,
-            TaskRun.trigger_datetime == at,
-            TaskRun.queued_datetime > queued,
-        )
-        .exists()
+# Built once: every run passes through these, and building a statement costs
+# more than running it on SQLite. Parameters: run_task, run_at, run_queued.
+_NO_LATER_RUN = ~(
+    select(TaskRun.id)
+    .where(
+        TaskRun.task_id == bindparam("run_task"),
+        TaskRun.trigger_datetime == bindparam("run_at"),
+        TaskRun.queued_datetime > bindparam("run_queued"),
     )
-
-
-def is_latest_run(session: Session, run: TaskRun) -> bool:
-    """Whether no later run exists for the run's token: only the latest run
-    speaks for the token's state (a late message from an old run must not)."""
-    return bool(
-        session.scalar(
-            select(_no_later_run(run.task_id, run.trigger_datetime, run.queued_datetime))
-        )
+    .exists()
+)
+_IS_LATEST_RUN = select(_NO_LATER_RUN)
+_SET_TOKEN_STATE = (
+    update(Token)
+    .where(
+        Token.task_id == bindparam("run_task"),
+        Token.trigger_datetime == bindparam("run_at"),
+        _NO_LATER_RUN,
     )
+    .values(state=bindparam("new_state"))
+    .execution_options(synchronize_session=False)
+)
 
 
 class RunPlace(Protocol):
@@ -219,18 +221,23 @@ class RunPlace(Protocol):
     queued_datetime: datetime
 
 
+def _place(run: RunPlace) -> dict[str, object]:
+    return {
+        "run_task": run.task_id,
+        "run_at": run.trigger_datetime,
+        "run_queued": run.queued_datetime,
+    }
+
+
+def is_latest_run(session: Session, run: RunPlace) -> bool:
+    """Whether no later run exists for the run's token: only the latest run
+    speaks for the token's state (a late message from an old run must not)."""
+    return bool(session.scalar(_IS_LATEST_RUN, _place(run)))
+
+
 def set_token_state(session: Session, run: RunPlace, state: str) -> None:
     """The token takes ``state`` if ``run`` is its latest run (one statement)."""
-    session.execute(
-        update(Token)
-        .where(
-            Token.task_id == run.task_id,
-            Token.trigger_datetime == run.trigger_datetime,
-            _no_later_run(run.task_id, run.trigger_datetime, run.queued_datetime),
-        )
-        .values(state=state)
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(_SET_TOKEN_STATE, _place(run) | {"new_state": state})
 
 
 def mark_published(session: Session, executions: list[Execution]) -> None:

@@ -1,58 +1,92 @@
 """The worker's only way to the database: the internal API.
 
 Task definitions are cached (the API broadcasts when one changes); every call
-carries a short-lived config token naming the id it asks about. A worker in the
-API's own process (standalone) passes the app, and its requests go to it
-without a socket.
+carries a short-lived config token naming the id it asks about. Requests go
+through a transport: HTTP to a remote API, or, for a worker in the API's own
+process (standalone), straight to its WSGI app (``inprocess.WsgiTransport``).
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import uuid
 from collections import OrderedDict
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-import requests
-from flask import Flask
+import urllib3
 
 from waterwheel.auth.tokens import TokenKeys
-from waterwheel.worker.inprocess import WsgiAdapter
 
 TIMEOUT = 10  # seconds per request
 CACHE_SIZE = 1000
+POOL_SIZE = 16  # kept-alive connections; more are opened when busy, then closed
 
 
 class ApiUnavailable(Exception):
     """The API could not answer; the task request must wait and come again."""
 
 
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    def error(self) -> str:
+        """The API's error message (its JSON ``error``), else the body."""
+        try:
+            return str(self.json()["error"])
+        except (ValueError, TypeError, KeyError):
+            return self.body.decode(errors="replace")
+
+
+class Transport(Protocol):
+    def send(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        """One request; raises ApiUnavailable when no answer came."""
+
+
+class HttpTransport:
+    """Keep-alive HTTP connections to the API, shared by the worker's threads.
+    urllib3 rather than requests: nothing here needs cookies, redirects or
+    proxies, and every task run makes these calls. Environment proxies are
+    not used: the API is the worker's own service."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.pool = urllib3.PoolManager(maxsize=POOL_SIZE, retries=False, timeout=TIMEOUT)
+
+    def send(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        try:
+            response = self.pool.request(method, self.base + path, body=body, headers=headers)
+        except urllib3.exceptions.HTTPError as exc:
+            raise ApiUnavailable(f"{method} {path}: {exc}") from None
+        return Reply(response.status, response.data)
+
+
 class ApiClient:
-    def __init__(self, server_addr: str, keys: TokenKeys, app: Flask | None = None) -> None:
+    def __init__(self, server_addr: str, keys: TokenKeys, transport: Transport | None = None):
         self.base = server_addr.rstrip("/")
         self.keys = keys
-        self.http = requests.Session()
-        if app is not None:
-            self.http.mount(self.base + "/", WsgiAdapter(app))
-            self.http.trust_env = False  # no proxy to look up: reading os.environ costs more
+        self.transport = transport or HttpTransport(self.base)
         self._definitions: OrderedDict[uuid.UUID, dict[str, Any] | None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def _call(self, method: str, path: str, subject: uuid.UUID | None, **kwargs: Any):
-        headers = {}
+    def call(self, method: str, path: str, subject: uuid.UUID | None, body: Any = None) -> Reply:
+        """``body`` goes as JSON; ``subject`` names the id the config token grants."""
+        headers = {"Content-Type": "application/json"} if body is not None else {}
         if subject is not None:
             headers["Authorization"] = f"Bearer {self.keys.config_token(subject)}"
-        try:
-            return self.http.request(
-                method, f"{self.base}{path}", headers=headers, timeout=TIMEOUT, **kwargs
-            )
-        except requests.RequestException as exc:
-            raise ApiUnavailable(f"{method} {path}: {exc}") from None
+        data = json.dumps(body).encode() if body is not None else b""
+        return self.transport.send(method, path, headers, data)
 
     def heartbeat(self, body: dict[str, Any]) -> None:
-        response = self._call("POST", "/int-api/heartbeat", None, json=body)
-        if response.status_code != 200:
-            raise ApiUnavailable(f"heartbeat answered {response.status_code}")
+        reply = self.call("POST", "/int-api/heartbeat", None, body)
+        if reply.status != 200:
+            raise ApiUnavailable(f"heartbeat answered {reply.status}")
 
     def task_definition(self, task_id: uuid.UUID) -> dict[str, Any] | None:
         """The task's definition, or None when the task does not exist."""
@@ -60,13 +94,13 @@ class ApiClient:
             if task_id in self._definitions:
                 self._definitions.move_to_end(task_id)
                 return self._definitions[task_id]
-        response = self._call("GET", f"/int-api/tasks/{task_id}", task_id)
-        if response.status_code == 404:
+        reply = self.call("GET", f"/int-api/tasks/{task_id}", task_id)
+        if reply.status == 404:
             definition = None
-        elif response.status_code == 200:
-            definition = response.json()
+        elif reply.status == 200:
+            definition = reply.json()
         else:
-            raise ApiUnavailable(f"task {task_id}: API answered {response.status_code}")
+            raise ApiUnavailable(f"task {task_id}: API answered {reply.status}")
         with self._lock:
             self._definitions[task_id] = definition
             while len(self._definitions) > CACHE_SIZE:
@@ -79,14 +113,27 @@ class ApiClient:
 
     def start_run(self, task_run_id: uuid.UUID, worker_id: uuid.UUID) -> str | None:
         """Claim a queued run; None when claimed, else why it must not run."""
-        response = self._call(
+        reply = self.call(
             "POST",
             f"/int-api/task_runs/{task_run_id}/start",
             task_run_id,
-            json={"worker_id": str(worker_id)},
+            {"worker_id": str(worker_id)},
         )
-        if response.status_code == 200:
+        if reply.status == 200:
             return None
-        if response.status_code in (404, 409):
-            return response.json().get("error", response.text)
-        raise ApiUnavailable(f"claiming run {task_run_id}: API answered {response.status_code}")
+        if reply.status in (404, 409):
+            return reply.error()
+        raise ApiUnavailable(f"claiming run {task_run_id}: API answered {reply.status}")
+
+    def append_log(self, task_run_id: uuid.UUID, lines: list[str], end: str | None) -> None:
+        """Add lines (and the end marker) to a run's log, kept by the API."""
+        reply = self.call(
+            "POST",
+            f"/int-api/task_runs/{task_run_id}/logs",
+            task_run_id,
+            {"lines": lines, "end": end},
+        )
+        if not 200 <= reply.status < 300:
+            raise ApiUnavailable(
+                f"log of run {task_run_id}: API answered {reply.status}: {reply.error()}"
+            )

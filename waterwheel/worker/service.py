@@ -28,6 +28,7 @@ from waterwheel.timeutil import format_datetime, utcnow
 from waterwheel.worker.api_client import ApiClient, ApiUnavailable
 from waterwheel.worker.engines import make_engine
 from waterwheel.worker.engines.base import Engine
+from waterwheel.worker.inprocess import WsgiTransport
 from waterwheel.worker.runner import TaskRunner
 
 log = logging.getLogger(__name__)
@@ -51,7 +52,8 @@ class Worker:
         self.broker = broker
         self.metrics = metrics
         self.id = uuid.uuid4()
-        self.api = ApiClient(settings.server_addr, keys, api_app)
+        transport = WsgiTransport(api_app) if api_app is not None else None
+        self.api = ApiClient(settings.server_addr, keys, transport)
         self.runner = TaskRunner(
             settings,
             self.id,
@@ -59,7 +61,7 @@ class Worker:
             keys,
             engine or make_engine(settings.task_engine),
             broker.publish_progress,
-            lambda run_id: log_writer(settings, run_id, keys, self.api.http),
+            lambda run_id: log_writer(settings, run_id, self.api),
         )
         self.running = 0
         self.total = 0
