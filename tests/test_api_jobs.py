@@ -275,6 +275,16 @@ MALFORMED = [
     ),
     ("retry without attempts", lambda d: d["tasks"][0].update(retry={}), "tasks[0].retry"),
     ("zero threshold", lambda d: d["tasks"][0].update(threshold=0), "tasks[0].threshold"),
+    (
+        "fail code is the skip code",
+        lambda d: d["tasks"][0].update(skip_exit_code=99, fail_exit_code=99),
+        "tasks[0].fail_exit_code",
+    ),
+    (
+        "empty stash write prefix",
+        lambda d: d["tasks"][0].update(project_stash_write=[""]),
+        "tasks[0].project_stash_write[0]",
+    ),
     ("float threshold", lambda d: d["tasks"][0].update(threshold=1.5), "tasks[0].threshold"),
     ("duplicate task", lambda d: d["tasks"][1].update(name="a"), "tasks[1].name"),
     (
@@ -1258,6 +1268,7 @@ def test_triggers_give_their_next_trigger_time(client, db):
         {"name": "fresh", "start": "2030-01-01T00:00:00Z", "period": "1d"},
         {"name": "cron", "start": start, "cron": "0 30 9 * * *", "catchup": "none"},
         {"name": "skips", "start": start, "period": "1h", "catchup": "none"},
+        {"name": "newest", "start": start, "period": "1h", "catchup": "latest_only"},
         {"name": "ended", "start": start, "end": "2025-01-02T00:00:00Z", "period": "1d"},
     ]
     job_id = deploy_job(
@@ -1275,4 +1286,6 @@ def test_triggers_give_their_next_trigger_time(client, db):
     )
     hourly = datetime.fromisoformat(rows["skips"]["next_trigger_datetime"])
     assert now <= hourly <= now + timedelta(hours=1) and hourly.minute == 0
+    # latest_only runs the newest missed time as it catches up, then goes on from now.
+    assert rows["newest"]["next_trigger_datetime"] == rows["skips"]["next_trigger_datetime"]
     assert rows["ended"]["next_trigger_datetime"] is None

@@ -25,6 +25,7 @@ BASE = {
             "depends": ["trigger/t"],
             "retry": {"max_attempts": 2, "delay": "1m"},
             "timeout": "10m",
+            "project_stash_write": ["app."],
         },
         {"name": "b", "depends": ["task/a@1h"], "depends_failure": ["task/a"]},
     ],
@@ -101,6 +102,9 @@ PATHS = [
     ("tasks", 0, "queue"),
     ("tasks", 0, "trigger_rule"),
     ("tasks", 0, "skip_exit_code"),
+    ("tasks", 0, "fail_exit_code"),
+    ("tasks", 0, "project_stash_write"),
+    ("tasks", 0, "project_stash_write", 0),
 ]
 mutations = st.lists(
     st.tuples(st.sampled_from(PATHS), st.one_of(values, st.just("<delete>"))),

@@ -18,8 +18,10 @@ from helpers import (
     bearer,
     config_token,
     create_project,
+    deploy_job,
     deploy_samples,
     iso,
+    job_doc,
     row_counts,
     stash_token,
     task_ids,
@@ -152,6 +154,77 @@ def test_project_stash_of_unknown_project_is_404(client, db):
     assert client.get(f"/api/projects/{missing}/stash").status_code == 404
     assert client.put("/api/projects/nope/stash/key", data=b"v").status_code == 400
     assert row_counts(db) == before
+
+
+def _writer(client, grant, prefixes, name="writer"):
+    """A job of test_project whose task ``w`` may write keys under ``prefixes``
+    (task ``r`` may not), and stash tokens for each of the two tasks."""
+    tasks = [{"name": "w", "project_stash_write": prefixes}, {"name": "r"}]
+    job = deploy_job(client, job_doc(name, job_id=None, triggers=[], tasks=tasks))
+    ids = task_ids(client, job)
+    return job, grant(task=ids["w"], job=job), grant(task=ids["r"], job=job)
+
+
+def _write(client, token, key, value=b"v", project=PROJECT_ID, method="put"):
+    url = f"/int-api/projects/{project}/stash/{key}"
+    return getattr(client, method)(url, data=value, headers=bearer(token) if token else {})
+
+
+def test_task_writes_the_project_stash_under_its_granted_prefixes(client, db, grant, jobs):
+    _, writer, reader = _writer(client, grant, ["airflow.var.", "shared."])
+    assert _write(client, writer, "airflow.var.region", b"us").status_code == 201
+    assert _write(client, writer, "shared.colour", b"red", method="post").status_code == 201
+    assert _write(client, writer, "airflow.var.region", b"eu").status_code == 201  # last wins
+    # What it wrote is the project's: listed for people, read by every task of it.
+    listing = client.get(f"/api/projects/{PROJECT_ID}/stash").get_json()
+    assert listing == ["airflow.var.region", "shared.colour"]
+    for token in (writer, reader, grant()):
+        read = _read(client, f"/int-api/projects/{PROJECT_ID}/stash/airflow.var.region", token)
+        assert read.data == b"eu"
+
+
+@pytest.mark.parametrize("method", ["put", "post"])
+def test_task_stash_writes_beyond_the_grant_are_403_and_write_nothing(
+    client, db, grant, jobs, method
+):
+    client.put(f"/api/projects/{PROJECT_ID}/stash/airflow.conn.db", data=b"secret")
+    _, writer, reader = _writer(client, grant, ["airflow.var."])
+    other = create_project(client, "other")["uuid"]
+    before = row_counts(db)
+    refused = {
+        "outside the prefix": _write(client, writer, "airflow.conn.db", b"stolen", method=method),
+        "prefix alone is no key": _write(client, writer, "airflow.var", method=method),
+        "no grant": _write(client, reader, "airflow.var.region", method=method),
+        "a sample task": _write(client, grant(), "airflow.var.region", method=method),
+        "another project": _write(client, writer, "airflow.var.x", project=other, method=method),
+    }
+    assert {why: r.status_code for why, r in refused.items()} == dict.fromkeys(refused, 403)
+    assert refused["outside the prefix"].get_json()["error"] == (
+        "task 'w' may not write project stash key 'airflow.conn.db': its project_stash_write"
+        " allows keys starting with 'airflow.var.'"
+    )
+    assert refused["no grant"].get_json()["error"] == (
+        "task 'r' may only read the project stash: its job document gives it no project_stash_write"
+    )
+    assert _write(client, None, "airflow.var.region", method=method).status_code == 401
+    too_long = _write(client, writer, "airflow.var." + "k" * 250, method=method)
+    assert too_long.status_code == 400
+    assert row_counts(db) == before
+    conn = _read(client, f"/int-api/projects/{PROJECT_ID}/stash/airflow.conn.db", writer)
+    assert conn.data == b"secret"
+
+
+def test_a_redeployed_document_revokes_the_grant_of_running_tasks(client, db, grant, jobs):
+    job, writer, _ = _writer(client, grant, ["airflow.var."])
+    assert _write(client, writer, "airflow.var.a").status_code == 201
+    tasks = [{"name": "w"}, {"name": "r"}]
+    response = client.put("/api/jobs", json=job_doc("writer", job_id=job, triggers=[], tasks=tasks))
+    assert response.status_code == 201
+    assert _write(client, writer, "airflow.var.a").status_code == 403  # the same token
+    assert client.delete(f"/api/jobs/{job}").status_code == 204
+    assert _write(client, writer, "airflow.var.a").status_code == 403  # its task is gone
+    assert client.delete(f"/api/projects/{PROJECT_ID}").status_code == 204
+    assert _write(client, writer, "airflow.var.a").status_code == 404
 
 
 # Job scope.

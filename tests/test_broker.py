@@ -141,7 +141,9 @@ def test_task_goes_only_to_workers_of_its_queue(broker: Broker) -> None:
 
 
 def test_progress_is_acked_after_its_handler(broker: Broker) -> None:
-    progress = Progress(uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "success", uuid.uuid4())
+    progress = Progress(
+        uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "failure", uuid.uuid4(), "exit code 98", 98
+    )
     broker.publish_progress(progress)
     got: list[Progress] = []
     with running(broker, Kind.PROGRESS, lambda value, _: got.append(value), prefetch=100):

@@ -12,12 +12,15 @@ import threading
 
 import pytest
 import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from click.testing import CliRunner
 from werkzeug.serving import make_server
 
 from tests.conftest import SAMPLES, drop_postgres, empty_postgres
 from waterwheel import logsetup
 from waterwheel.cli import main
+from waterwheel.db.models import Base
 
 JOBS = sorted(p for p in SAMPLES.iterdir() if p.name not in {"project.json", "invalid.yml"})
 
@@ -51,6 +54,8 @@ def test_db_upgrade_builds_the_schema_and_is_idempotent(empty_database):
         assert "is up to date" in result.stdout
     engine = sa.create_engine(empty_database.replace("postgresql://", "postgresql+psycopg://"))
     tables = set(sa.inspect(engine).get_table_names())
+    with engine.connect() as connection:  # the migrations build what the models describe
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
     expected = {"project", "job", "trigger", "task", "token", "task_run", "retry", "worker"}
     assert (

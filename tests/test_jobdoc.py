@@ -137,6 +137,21 @@ def test_retry_and_timeout():
     assert task_named(sample("retry.json"), "failure").threshold == 1
 
 
+def test_exit_codes_stash_write_and_latest_only():
+    job = parse_job(
+        document(
+            trigger={"catchup": "latest_only"},
+            task={"skip_exit_code": 99, "fail_exit_code": 98, "project_stash_write": ["a.", "b."]},
+        )
+    )
+    task = job.tasks[0]
+    assert (task.skip_exit_code, task.fail_exit_code) == (99, 98)
+    assert task.project_stash_write == ("a.", "b.")
+    assert job.triggers[0].catchup == "latest_only"
+    plain = parse_job(document()).tasks[0]
+    assert (plain.fail_exit_code, plain.project_stash_write) == (None, ())
+
+
 def test_catchup_modes_default_to_earliest():
     job = sample("catchup.json")
     modes = {trigger.name: trigger.catchup for trigger in job.triggers}
@@ -408,6 +423,20 @@ def test_references_round_trip(scope, kind, name, hours):
         (document(task={"threshold": 1.0}), "tasks[0].threshold: expected integer or null"),
         (document(task={"threshold": True}), "tasks[0].threshold: expected integer or null"),
         (
+            document(task={"skip_exit_code": 99, "fail_exit_code": 99}),
+            "tasks[0].fail_exit_code: 99 is already the skip_exit_code",
+        ),
+        (document(task={"fail_exit_code": 0}), "tasks[0].fail_exit_code: 0 is less than the"),
+        (document(task={"fail_exit_code": 256}), "tasks[0].fail_exit_code: 256 is greater than"),
+        (
+            document(task={"project_stash_write": ["airflow.var.", ""]}),
+            "tasks[0].project_stash_write[1]: ",
+        ),
+        (
+            document(task={"project_stash_write": "airflow.var."}),
+            "tasks[0].project_stash_write: expected array or null, got string",
+        ),
+        (
             document(task={"depends_failure": ["task/a", "trigger/daily"]}),
             "tasks[0].depends_failure[1]: depends_failure cannot reference a trigger since"
             " triggers can't fail",
@@ -533,9 +562,10 @@ def test_raw_definition_order_and_normalisation():
         '"args":[],"env":["A=1"],"command":null},"depends":["trigger/daily"],'
         '"depends_failure":null,"threshold":null,"retry":{"max_attempts":2,"delay":"2m",'
         '"backoff":null,"max_delay":null},"timeout":null,"queue":null,"trigger_rule":null,'
-        '"skip_exit_code":null},{"name":"noop","docker":null,"depends":null,'
-        '"depends_failure":null,"threshold":null,"retry":null,"timeout":null,"queue":null,'
-        '"trigger_rule":null,"skip_exit_code":null}]}'
+        '"skip_exit_code":null,"fail_exit_code":null,"project_stash_write":null},'
+        '{"name":"noop","docker":null,"depends":null,"depends_failure":null,"threshold":null,'
+        '"retry":null,"timeout":null,"queue":null,"trigger_rule":null,"skip_exit_code":null,'
+        '"fail_exit_code":null,"project_stash_write":null}]}'
     )
 
 

@@ -407,6 +407,7 @@ class World:
     step0: str = ""  # its task
     daily: str = ""  # its trigger
     worker: str = field(default_factory=lambda: str(uuid.uuid4()))
+    writer_token: dict[str, str] = field(default_factory=dict)  # may write "shared." keys
 
     def ids(self) -> dict[str, str]:
         """A valid value for each path parameter."""
@@ -835,6 +836,35 @@ def _stash(api: Api, world: World) -> None:
     api.get(read, 404, path=here | {"key": "absent"}, headers=token)
     api.delete(write, 204, path=here)
 
+    # Tasks write it under the prefixes their job document grants them.
+    writer_job = {
+        "uuid": str(uuid.uuid4()),
+        "project": world.project_name,
+        "name": "writer",
+        "description": "",
+        "triggers": [],
+        "tasks": [{"name": "w", "project_stash_write": ["shared."]}],
+    }
+    api.post("/api/jobs", 201, json=writer_job)
+    job = {"job_id": writer_job["uuid"]}
+    (writer,) = api.get("/api/jobs/{job_id}/tasks", 200, path=job).get_json()
+    granted = bearer(
+        world.stash_token(task_id=uuid.UUID(writer["task_id"]), job_id=uuid.UUID(job["job_id"]))
+    )
+    shared = here | {"key": "shared.colour"}
+    api.put(read, 201, path=shared, headers=granted, data=b"blue")
+    assert api.get(read, 200, path=shared, headers=token).data == b"blue"
+    api.post(read, 201, path=shared, headers=granted, data=b"green")
+    assert api.get(read, 200, path=shared, headers=token).data == b"green"
+    for method in (api.put, api.post):
+        method(read, 401, path=shared, data=value)
+        method(read, 403, path=shared, headers=token, data=value)  # step0 has no grant
+        method(read, 403, path=here, headers=granted, data=value)  # not under "shared."
+        method(read, 403, path=shared, headers=other_project, data=value)
+        method(read, 400, path=shared | {"key": "shared." + long_key}, headers=granted, data=value)
+    api.delete(write, 204, path=shared)
+    world.writer_token = granted
+
     # Job, at the run's trigger datetime.
     run = {"job_id": world.simple, "trigger_datetime": T0}
     mine = run | {"key": "result"}
@@ -1011,4 +1041,20 @@ def _deletes(api: Api, world: World) -> None:
     project = {"project_id": world.project_id}
     api.delete("/api/projects/{project_id}", 204, path=project)
     api.get("/api/projects/{project_id}", 404, path=project)
+    # A task of a deleted project still holding its stash token cannot write there.
+    shared = project | {"key": "shared.late"}
+    api.put(
+        "/int-api/projects/{project_id}/stash/{key}",
+        404,
+        path=shared,
+        headers=world.writer_token,
+        data=b"value",
+    )
+    api.post(
+        "/int-api/projects/{project_id}/stash/{key}",
+        404,
+        path=shared,
+        headers=world.writer_token,
+        data=b"value",
+    )
     assert api.get("/api/projects", 200).get_json() == []

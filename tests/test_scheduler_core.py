@@ -58,7 +58,7 @@ def runs(db, name=None):
         return session.execute(query.order_by(TaskRun.queued_datetime)).all()
 
 
-def finish(db, run, result, retry_delay_default=300):
+def finish(db, run, result, retry_delay_default=300, exit_code=None):
     progress = Progress(
         task_run_id=run.id,
         task_id=run.task_id,
@@ -67,9 +67,11 @@ def finish(db, run, result, retry_delay_default=300):
         finished_datetime=datetime.now(UTC),
         result=result,
         worker_id=WORKER,
+        message=None if exit_code is None else f"exit code {exit_code}",
+        exit_code=exit_code,
     )
     with db.transaction() as session:
-        return apply_progress(session, progress, retry_delay_default)
+        return apply_progress(session, progress, retry_delay_default, progress.message)
 
 
 def fire_trigger(db, times, priority="normal"):
@@ -191,6 +193,42 @@ def test_failure_without_retry_policy_propagates(db):
     fire_trigger(db, [T0])
     ((run, _),) = runs(db, "a")
     assert len(finish(db, run, State.FAILURE)) == 1
+
+
+def test_fail_exit_code_fails_at_once_without_retry(db):
+    deploy(
+        db,
+        [
+            {
+                "name": "a",
+                "depends": ["trigger/t"],
+                "retry": {"max_attempts": 3, "delay": "10s"},
+                "fail_exit_code": 98,
+            },
+            {"name": "on_fail", "depends_failure": ["task/a"]},
+            {"name": "rule", "depends": ["task/a"], "trigger_rule": "one_failed"},
+        ],
+    )
+    fire_trigger(db, [T0, T0 + timedelta(hours=1)])
+    hopeless, flaky = [r for r, _ in runs(db, "a")]
+    downstream = finish(db, hopeless, State.FAILURE, exit_code=98)
+    # Failure edges and trigger rules follow at once: no retry is left.
+    assert sorted(e.request.task_id for e in downstream) == sorted(
+        [task_id(db, "on_fail"), task_id(db, "rule")]
+    )
+    with db.transaction() as session:
+        assert session.get(Token, (hopeless.task_id, T0)).state == State.FAILURE
+        run = session.get(TaskRun, hopeless.id)
+        assert (run.state, run.message) == (
+            State.FAILURE,
+            "exit code 98 (fail_exit_code: no retry)",
+        )
+    # Another exit code is an ordinary failure, retried as the policy says.
+    assert finish(db, flaky, State.FAILURE, exit_code=1) == []
+    with db.transaction() as session:
+        assert session.get(Token, (flaky.task_id, flaky.trigger_datetime)).state == State.RETRY
+        assert [r.task_run_id for r in session.scalars(select(Retry))] == [flaky.id]
+        assert session.get(TaskRun, flaky.id).message == "exit code 1"
 
 
 def test_exponential_backoff_is_capped():
@@ -318,6 +356,64 @@ def test_catchup_none_moves_bookmark_without_tokens(db, mode):
         assert len(dispatched) == expected_days
         assert dispatched[0].request.trigger_datetime == T0
         assert {e.request.priority for e in dispatched} == {"backfill"}
+
+
+def catch_up(db, dispatched):
+    """A scheduler taking the triggers on: it catches them up."""
+    from waterwheel.scheduler.triggers import TriggerLoop
+
+    loop = TriggerLoop(db, owns=lambda _id: True, dispatch=dispatched.extend)
+    loop._refresh()
+    loop._fire_due()
+    return loop
+
+
+@pytest.mark.parametrize("batch", ["default", "all missed", "all but one"])
+def test_latest_only_catchup_runs_just_the_newest_missed_time(db, monkeypatch, batch):
+    from waterwheel.scheduler import triggers
+
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    missed = (today - T0).days + 1
+    sizes = {"default": triggers.BATCH, "all missed": missed, "all but one": missed - 1}
+    monkeypatch.setattr(triggers, "BATCH", sizes[batch])  # the newest in a batch of its own
+    deploy(
+        db,
+        [{"name": "a", "depends": ["trigger/t"]}],
+        triggers=[
+            {"name": "t", "start": "2025-01-01T00:00:00Z", "period": "1d", "catchup": "latest_only"}
+        ],
+    )
+    dispatched: list = []
+    loop = catch_up(db, dispatched)
+    assert [(e.request.trigger_datetime, e.request.priority) for e in dispatched] == [
+        (today, "backfill")
+    ]
+    assert [r.trigger_datetime for r, _ in runs(db)] == [today]
+    with db.transaction() as session:
+        trigger = session.scalar(select(Trigger))
+    # The bookmark moved past every missed time: none of them fires later.
+    assert (trigger.earliest_trigger_datetime, trigger.latest_trigger_datetime) == (T0, today)
+    loop._fire_due()
+    catch_up(db, dispatched)  # another scheduler taking it over
+    assert len(dispatched) == 1 and len(runs(db)) == 1
+
+
+def test_latest_only_does_not_fill_in_a_start_moved_back(db):
+    deploy(
+        db,
+        [{"name": "a", "depends": ["trigger/t"]}],
+        triggers=[
+            {"name": "t", "start": "2025-01-01T00:00:00Z", "period": "1d", "catchup": "latest_only"}
+        ],
+    )
+    dispatched: list = []
+    loop = catch_up(db, dispatched)
+    with db.transaction() as session:
+        session.scalar(select(Trigger)).start_datetime = T0 - timedelta(days=30)
+    loop.reload()
+    loop._refresh()
+    loop._fire_due()
+    assert len(dispatched) == len(runs(db)) == 1  # the thirty older days stay skipped
 
 
 def test_owned_trigger_next_moment_with_offset():

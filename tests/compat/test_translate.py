@@ -3,7 +3,6 @@ timeouts, flattened groups, trigger rules, warnings, and schema validity."""
 
 from __future__ import annotations
 
-import copy
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -43,7 +42,7 @@ def test_airflow3_cron_fires_at_its_logical_date(dags) -> None:
     translation = translated(dags, "v2_bash_daily", flavour="3")
     (trigger,) = translation.document["triggers"]
     assert "offset" not in trigger
-    assert trigger["catchup"] == "none"  # Airflow 3's default
+    assert trigger["catchup"] == "latest_only"  # Airflow 3's default: catchup=False
     assert translation.document["airflow"]["timing"] == "trigger"
     assert any("schedule_interval is Airflow 2 only" in w for w in warnings(translation))
 
@@ -55,7 +54,7 @@ def test_airflow3_cron_start_is_aligned_to_the_first_matching_time(dags) -> None
         "start": "2024-01-01T09:00:00Z",
         "end": "2024-03-01T00:00:01Z",
         "cron": "*/30 9-17 * * 1-5",
-        "catchup": "none",
+        "catchup": "latest_only",
     }
 
 
@@ -87,14 +86,14 @@ def test_timedelta_schedules(dags) -> None:
         "end": "2024-02-01T00:00:01Z",
         "period": "4h",
         "offset": "4h",
-        "catchup": "none",
+        "catchup": "latest_only",
     }
     (v3,) = translated(dags, "v3_timedelta").document["triggers"]
     assert v3 == {
         "name": "schedule",
         "start": "2024-01-01T00:00:00Z",
         "period": "1h 30m",
-        "catchup": "none",
+        "catchup": "latest_only",
     }
 
 
@@ -134,8 +133,8 @@ def test_no_schedule_means_no_trigger_and_roots_wait_for_manual_runs(dags) -> No
     ("dag_id", "flavour", "catchup"),
     [
         ("v2_bash_daily", "2", "earliest"),  # catchup_by_default in 2.x
-        ("v2_bash_daily", "3", "none"),  # False in 3.x
-        ("v2_taskflow", "2", "none"),  # explicit catchup=False
+        ("v2_bash_daily", "3", "latest_only"),  # False in 3.x
+        ("v2_taskflow", "2", "latest_only"),  # explicit catchup=False
         ("v3_task_group_decorator", "3", "earliest"),  # explicit catchup=True
     ],
 )
@@ -143,8 +142,8 @@ def test_catchup_defaults_per_flavour(dags, dag_id: str, flavour: str, catchup: 
     translation = translated(dags, dag_id, flavour=flavour)
     assert translation.document["triggers"][0]["catchup"] == catchup
     assert translation.document["airflow"]["catchup"] is (catchup == "earliest")
-    noted = any("catchup=False" in w for w in warnings(translation))
-    assert noted is (catchup == "none")
+    # catchup=False runs the newest missed interval, as Airflow: nothing to warn about.
+    assert not any("catchup" in w for w in warnings(translation))
 
 
 def test_jobs_start_paused_unless_the_dag_says_otherwise(dags) -> None:
@@ -206,8 +205,11 @@ def test_runner_tasks_and_noop_tasks(dags) -> None:
             f"AIRFLOW__CORE__DAGS_FOLDER={DAGS}",
         ],
     }
-    assert branch["skip_exit_code"] == 99
-    assert by_name["join"]["docker"] is None and "skip_exit_code" not in by_name["join"]
+    assert (branch["skip_exit_code"], branch["fail_exit_code"]) == (99, 98)
+    assert branch["project_stash_write"] == ["airflow.var."]
+    join = by_name["join"]
+    assert join["docker"] is None
+    assert not {"skip_exit_code", "fail_exit_code", "project_stash_write"} & set(join)
     assert by_name["join"]["trigger_rule"] == "none_failed_min_one_success"
     assert by_name["join"]["depends"] == ["task/weekday", "task/weekend", "task/report"]
     assert translation.document["uuid"] == job_uuid(PROJECT, "v2_branch")
@@ -251,9 +253,12 @@ def test_local_timezone_crons_are_reported(dags) -> None:
         " not in the DAG's timezone Europe/Paris"
     ]
     (trigger,) = translation.document["triggers"]
-    # DST makes the Paris intervals uneven: the trigger time is the interval end.
-    assert translation.document["airflow"]["timing"] == "interval_end"
-    assert trigger["start"] == "2024-03-02T07:30:00Z"
+    # The cron runs in UTC, so its times are aligned and its intervals measured
+    # in UTC (even days, unlike Paris across DST): the first 08:30 UTC on or
+    # after the start date, midnight in Paris.
+    assert translation.document["airflow"]["timing"] == "interval_start"
+    assert trigger["start"] == "2024-03-01T08:30:00Z"
+    assert trigger["offset"] == "1d"
 
 
 @pytest.fixture
@@ -310,26 +315,11 @@ def test_exponential_backoff_other_than_doubling_is_reported(make_dag) -> None:
     ]
 
 
-def _without_extensions(document: dict) -> dict:
-    """The document minus the fields the scheduler's schema does not have yet.
-
-    trigger_rule and skip_exit_code are being added to job-schema.json by the
-    lead; until then they are stripped here (the schema ignores unknown
-    fields anyway, so this only keeps the check honest about what it checks).
-    """
-    document = copy.deepcopy(document)
-    for task in document["tasks"]:
-        task.pop("trigger_rule")
-        task.pop("skip_exit_code", None)
-    document.pop("airflow")
-    return document
-
-
 @pytest.mark.parametrize("flavour", ["2", "3"])
 def test_every_translated_document_is_a_valid_job(dags, flavour: str) -> None:
     assert len(dags) >= 30
     for dag_id in dags:
         document = translated(dags, dag_id, flavour=flavour).document
-        job = parse_job(_without_extensions(document))
+        job = parse_job(document)  # the airflow block is a field the schema ignores
         assert job.name == dag_id
         assert [t.name for t in job.tasks] == [t["name"] for t in document["tasks"]]

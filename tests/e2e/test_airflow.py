@@ -7,21 +7,15 @@ would have them."""
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
+from typing import Any
 
-import croniter
-import dateutil
 import docker
-import jinja2
-import markupsafe
 import pytest
-import six
 
-import waterwheel
 from tests.conftest import service_missing
 from tests.e2e.stack import Stack, wait_for
+from waterwheel.compat.image import build_image
 from waterwheel.compat.loader import load_file, shim_imports
 from waterwheel.compat.translate import translate
 from waterwheel.scheduler.rules import DONE
@@ -37,10 +31,19 @@ def airflow_stack(embedded):
     running.stop()
 
 
+def without_trigger(document: dict[str, Any]) -> None:
+    """Only manual runs: a scheduled DAG deployed with its trigger would also
+    back-fill every interval since its start date."""
+    document["triggers"] = []
+    for task in document["tasks"]:
+        task["depends"] = [d for d in task["depends"] if not d.startswith("trigger/")]
+
+
 def run_dag(
     stack: Stack, name: str, conf: dict | None = None, image: str | None = None
 ) -> tuple[str, str, dict[str, str]]:
-    """Deploy the DAG file's DAG unpaused, trigger it, wait for every task to end."""
+    """Deploy the DAG file's DAG unpaused without its schedule, trigger it, wait
+    for every task to end."""
     with shim_imports(DAGS):
         result = load_file(DAGS / f"{name}.py")
     (dag,) = result.dags
@@ -49,6 +52,7 @@ def run_dag(
         dag, project="airflow", flavour=result.flavour, dags_folder=DAGS, **options
     ).document
     document["paused"] = False
+    without_trigger(document)
     stack.call("POST", "/api/jobs", 201, json=document)
     job_id = document["uuid"]
     at = stack.call("POST", f"/api/jobs/{job_id}/trigger", 201, json={"conf": conf or {}})[
@@ -96,10 +100,12 @@ def test_short_circuit_and_skip_exceptions(airflow_stack):
         "go_on": "success",
         "after_go_on": "success",
     }
-    _, _, skips = run_dag(airflow_stack, "v2_skip")
+    job, at, skips = run_dag(airflow_stack, "v2_skip")
     assert skips["skip"] == skips["bash_99"] == skips["bash_custom"] == "skipped"
-    assert skips["crash"] == skips["bash_fail"] == "failure"
-    assert skips["fail"] == "retry"  # AirflowFailException still retries here (see the guide)
+    assert skips["crash"] == skips["bash_fail"] == skips["fail"] == "failure"
+    # AirflowFailException fails at once: one attempt, although the task has retries=2.
+    (fail,) = [r for r in airflow_stack.runs(job, at) if r["name"] == "fail"]
+    assert (fail["attempt"], fail["message"]) == (1, "exit code 98 (fail_exit_code: no retry)")
 
 
 def test_xcom_push_pull_and_bash_templates(airflow_stack):
@@ -138,6 +144,20 @@ def test_variables_come_from_the_project_stash(airflow_stack):
     assert log_of(airflow_stack, job, at, "template") == ["us 3 dflt"]
 
 
+def test_a_variable_set_by_a_task_is_read_by_the_next(airflow_stack):
+    project = airflow_stack.project_id
+    stash = f"/api/projects/{project}/stash"
+    airflow_stack.call("PUT", f"{stash}/airflow.var.region", 201, data=b"us")
+    conn = b"postgres://loader:s3cret@db.example:5432/dw"
+    airflow_stack.call("PUT", f"{stash}/airflow.conn.warehouse", 201, data=conn)
+    job, at, states = run_dag(airflow_stack, "v3_variables_connections")
+    assert states == {"read": "success", "write": "success", "template": "success"}
+    assert log_of(airflow_stack, job, at, "write")[:2] == ["kept value", "added {'n': 1}"]
+    assert log_of(airflow_stack, job, at, "template") == ["us loader value 1"]
+    listed = airflow_stack.call("GET", stash)
+    assert {"airflow.var.written", "airflow.var.fresh"} <= set(listed)
+
+
 def test_context_of_an_airflow_2_manual_run(airflow_stack):
     job, at, states = run_dag(airflow_stack, "v2_python_context")
     assert set(states.values()) == {"success"}
@@ -147,38 +167,20 @@ def test_context_of_an_airflow_2_manual_run(airflow_stack):
 
 
 def airflow_image() -> str:
-    """waterwheel-test/python:1 plus this checkout's runner, with the Jinja it
-    renders with and the croniter it reads Airflow 2 crons with, and the DAG
-    files at the path they have here, as the guide asks: the runner reads the
-    DAG file at the path the loader read it from."""
+    """The corpus DAGs' image, built as users build theirs (``waterwheel airflow
+    image``) on waterwheel-test/python:1."""
     tag = "waterwheel-test/airflow:e2e"
-    site = "/usr/local/lib/python3.11/dist-packages"
-    with tempfile.TemporaryDirectory() as context:
-        root = Path(context)
-        (root / "site").mkdir()
-        for module in (waterwheel, jinja2, markupsafe, croniter, dateutil, six):
-            source = Path(module.__file__)
-            if source.name == "__init__.py":
-                shutil.copytree(source.parent, root / "site" / source.parent.name, ignore=_CACHES)
-            else:
-                shutil.copy(source, root / "site" / source.name)
-        shutil.copytree(DAGS, root / "dags", ignore=_CACHES)
-        (root / "Dockerfile").write_text(
-            f"FROM waterwheel-test/python:1\nCOPY site {site}/\nCOPY dags {DAGS}/\n"
-        )
-        docker.from_env().images.build(path=context, tag=tag, rm=True)
+    build_image(DAGS, tag, base="waterwheel-test/python:1")
     return tag
-
-
-_CACHES = shutil.ignore_patterns("__pycache__", "*.pyc")
 
 
 @pytest.fixture
 def docker_airflow_stack(services):
     try:
-        image = airflow_image()
+        docker.from_env().images.get("waterwheel-test/python:1")
     except docker.errors.DockerException as exc:
         service_missing(f"Docker with waterwheel-test/python:1 ({exc})", "scripts/services.sh")
+    image = airflow_image()
     running = Stack(*services)
     running.project("airflow")
     yield running, image

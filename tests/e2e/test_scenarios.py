@@ -141,6 +141,46 @@ def test_retry_succeeds_on_attempt_two(stack):
     assert [r["state"] for r in runs["after"]] == ["success"]
 
 
+def test_fail_exit_code_fails_at_once_and_other_failures_retry(stack):
+    retry = {"max_attempts": 3, "delay": "1s"}
+    job = stack.job(
+        "hopeless",
+        [
+            {"name": "start"},
+            *[
+                {
+                    "name": name,
+                    "docker": shell(f"echo {name}; exit {code}"),
+                    "retry": retry,
+                    "fail_exit_code": 98,
+                    "depends": ["task/start"],
+                }
+                for name, code in (("hopeless", 98), ("flaky", 3))
+            ],
+            {
+                "name": "cleanup",
+                "docker": shell("echo cleaning up"),
+                "depends_failure": ["task/hopeless"],
+            },
+        ],
+    )
+    stack.activate(stack.task_ids(job)["start"], T)
+    runs = by_name(finished(stack, job, T, 1 + 1 + 3 + 1))
+    (hopeless,) = runs["hopeless"]
+    assert (hopeless["attempt"], hopeless["state"]) == (1, "failure")
+    assert hopeless["message"] == "exit code 98 (fail_exit_code: no retry)"
+    assert [(r["attempt"], r["state"]) for r in runs["flaky"]] == [
+        (1, "failure"),
+        (2, "failure"),
+        (3, "failure"),
+    ]
+    # The failure edge fired as the one attempt ended, not after any retry delay.
+    (cleanup,) = runs["cleanup"]
+    assert cleanup["state"] == "success"
+    assert ts(cleanup["queued_datetime"]) < ts(runs["flaky"][1]["queued_datetime"])
+    assert stack.states(job, T)["hopeless"] == "failure"
+
+
 def test_timeout_stops_the_task_and_follows_failure_edges(stack):
     job = stack.job(
         "slow",
@@ -190,6 +230,67 @@ def test_task_writes_the_job_stash_and_a_downstream_task_reads_it(stack):
     runs = by_name(finished(stack, job, T, 2))
     assert [r["state"] for r in runs["writer"] + runs["reader"]] == ["success", "success"]
     assert stack.log(runs["reader"][0]["task_run_id"]) == ["got: hello from writer"]
+
+
+PROJECT_STASH = '"${WATERWHEEL_SERVER_ADDR}int-api/projects/$WATERWHEEL_PROJECT_ID/stash/'
+
+
+def test_tasks_write_the_project_stash_only_under_their_grant(stack):
+    post = f'wget -q -O /dev/null {AUTH} --post-data "$WATERWHEEL_TRIGGER_DATETIME" {PROJECT_STASH}'
+    job = stack.job(
+        "state",
+        [
+            {
+                "name": "writer",
+                "docker": shell(post + 'state.last_run"'),
+                "project_stash_write": ["state."],
+            },
+            {
+                "name": "overreach",
+                "docker": shell(post + 'secret.password"'),
+                "project_stash_write": ["state."],
+                "depends": ["task/writer"],
+            },
+            {
+                "name": "reader",
+                "docker": shell(
+                    f'echo last run: $(wget -q -O - {AUTH} {PROJECT_STASH}state.last_run")'
+                ),
+                "depends": ["task/writer"],
+            },
+        ],
+    )
+    stack.activate(stack.task_ids(job)["writer"], T)
+    runs = by_name(finished(stack, job, T, 3))
+    states = {name: [r["state"] for r in rs] for name, rs in runs.items()}
+    assert states == {"writer": ["success"], "overreach": ["failure"], "reader": ["success"]}
+    assert stack.log(runs["reader"][0]["task_run_id"]) == [f"last run: {T}"]
+    (project,) = stack.call("GET", "/api/projects")
+    assert stack.call("GET", f"/api/projects/{project['id']}/stash") == ["state.last_run"]
+
+
+def test_latest_only_catch_up_runs_just_the_newest_missed_time(stack):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=10, seconds=30)
+    job = stack.job(
+        "newest",
+        [{"name": "tick", "docker": shell("echo tick"), "depends": ["trigger/hourly"]}],
+        triggers=[
+            {
+                "name": "hourly",
+                "start": format_datetime(start),
+                "period": "1h",
+                "catchup": "latest_only",
+            }
+        ],
+    )
+    newest = format_datetime(start + timedelta(hours=10))
+    (run,) = finished(stack, job, newest, 1)
+    assert (run["state"], run["priority"]) == ("success", "backfill")
+    (trigger,) = stack.call("GET", f"/api/jobs/{job}/triggers")
+    assert trigger["latest_trigger_datetime"] == newest
+    assert trigger["next_trigger_datetime"] == format_datetime(start + timedelta(hours=11))
+    tokens = stack.call("GET", f"/api/jobs/{job}/tokens")
+    assert [t["trigger_datetime"] for t in tokens] == [newest]  # the ten older ones skipped
 
 
 def test_scheduler_restart_fires_every_trigger_time_once(stack):

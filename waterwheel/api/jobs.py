@@ -34,7 +34,7 @@ from waterwheel.db.models import (
 )
 from waterwheel.db.upsert import upsert
 from waterwheel.jobdoc import DocumentError, UnsupportedMediaType, load_job
-from waterwheel.scheduler.triggers import trigger_times
+from waterwheel.scheduler.triggers import SKIPPING_MODES, trigger_times
 from waterwheel.timeutil import format_datetime, utcnow
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/jobs")
@@ -98,6 +98,7 @@ def get(job_id: uuid.UUID) -> ResponseReturnValue:
         job = get_or_404(session, Job, job_id)
         project = session.get(Project, job.project_id)
         counts = counts_by_state(session, Job.id == job_id)
+        raw_definition = job.raw_definition  # deferred: read while the session is open
     return jsonify(
         {
             "id": job.id,
@@ -106,7 +107,7 @@ def get(job_id: uuid.UUID) -> ResponseReturnValue:
             "project_id": job.project_id,
             "description": job.description,
             "paused": job.paused,
-            "raw_definition": job.raw_definition,
+            "raw_definition": raw_definition,
         }
         | recent_counters(counts, "active_tasks")
     )
@@ -194,11 +195,14 @@ def triggers(job_id: uuid.UUID) -> ResponseReturnValue:
 
 def _next_time(trigger: Trigger) -> datetime | None:
     """The next trigger time to fire (beyond the original): the one after the
-    latest fired, or for a trigger behind (catch-up ``none``) the next one from now."""
+    latest fired, or for a trigger behind whose catch-up skips missed times
+    (``none``, and ``latest_only``, which runs the newest of them once as it
+    catches up) the next one from now."""
     times = trigger_times(trigger)
     following = times.next_time(trigger.latest_trigger_datetime)
     now = utcnow()
-    if following is not None and trigger.catchup == "none" and times.fires_at(following) < now:
+    behind = following is not None and times.fires_at(following) < now
+    if behind and trigger.catchup in SKIPPING_MODES:
         return times.first_due_from(now)
     return following
 

@@ -1,17 +1,21 @@
 """The stash: values kept for tasks at global, project and job (per trigger
 time) scope. People write global and project values through ``/api``; running
 tasks read them, and read and write their job's values, through ``/int-api``
-with the stash token their worker gave them. Values are raw bytes both ways.
+with the stash token their worker gave them. A task writes project values only
+under the key prefixes its job document grants it (``project_stash_write``).
+Values are raw bytes both ways.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
 
 from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from waterwheel.api import services
 from waterwheel.api.authz import authorize
@@ -19,7 +23,7 @@ from waterwheel.api.errors import ApiError, bad_request, not_found
 from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import bearer_token
 from waterwheel.auth.tokens import InvalidToken, StashGrant
-from waterwheel.db.models import GlobalStash, Job, JobStash, Project, ProjectStash
+from waterwheel.db.models import GlobalStash, Job, JobStash, Project, ProjectStash, Task
 from waterwheel.db.upsert import upsert
 
 bp = Blueprint("stash", __name__)
@@ -52,13 +56,14 @@ def _value(data: bytes | None) -> Response:
 
 
 def _put(
-    model: type, row: dict, keys: list[str], parent: tuple[type, uuid.UUID] | None = None
+    model: type, row: dict, keys: list[str], check: Callable[[Session], object] | None = None
 ) -> ResponseReturnValue:
-    """Upsert the body as the value; the project or job it hangs off is checked
-    in the same transaction, so a concurrent delete is a 404, not a 500."""
+    """Upsert the body as the value. ``check`` looks at what the value hangs off
+    (and the writer's right to it) in the same transaction, so a concurrent
+    delete is a 404, not a 500, and a revoked right is never used."""
     with services().db.transaction() as session:
-        if parent is not None:
-            get_or_404(session, *parent)
+        if check is not None:
+            check(session)
         upsert(session, model, [row | {"data": request.get_data()}], keys=keys, update=["data"])
     return "", 201
 
@@ -115,7 +120,12 @@ def list_project(project_id: uuid.UUID) -> ResponseReturnValue:
 def put_project(project_id: uuid.UUID, key: str) -> ResponseReturnValue:
     authorize("Update", "stash", project_id=project_id)
     row = {"project_id": project_id, "name": _key(key)}
-    return _put(ProjectStash, row, ["project_id", "name"], parent=(Project, project_id))
+    return _put(
+        ProjectStash,
+        row,
+        ["project_id", "name"],
+        check=lambda session: get_or_404(session, Project, project_id),
+    )
 
 
 @bp.delete("/api/projects/<id:project_id>/stash/<key>")
@@ -144,6 +154,51 @@ def read_project(project_id: uuid.UUID, key: str) -> ResponseReturnValue:
                 )
             )
         )
+
+
+def _may_write_project(
+    session: Session, grant: StashGrant, project_id: uuid.UUID, key: str
+) -> None:
+    """403 unless the token's task is still an active task of this project and
+    its ``project_stash_write`` has a prefix ``key`` starts with.
+
+    The right is read from the task as it is now, not carried in the token:
+    tokens stay read-only by default, a redeployed document revokes the right
+    of runs already going, and secrets kept beside (``airflow.conn.``) stay out
+    of reach of a task granted ``airflow.var.``.
+    """
+    get_or_404(session, Project, project_id)
+    task = session.get(Task, grant.task_id)
+    if task is None or not task.active or session.get(Job, task.job_id).project_id != project_id:
+        raise _forbidden("this project")
+    prefixes = task.project_stash_write or []
+    if not prefixes:
+        raise ApiError(
+            403,
+            f"task {task.name!r} may only read the project stash: its job document"
+            " gives it no project_stash_write",
+        )
+    if not any(key.startswith(prefix) for prefix in prefixes):
+        raise ApiError(
+            403,
+            f"task {task.name!r} may not write project stash key {key!r}: its"
+            f" project_stash_write allows keys starting with {', '.join(map(repr, prefixes))}",
+        )
+
+
+# POST as well as PUT: tools in minimal images (busybox wget) can only POST.
+@bp.route("/int-api/projects/<id:project_id>/stash/<key>", methods=["PUT", "POST"])
+def write_project(project_id: uuid.UUID, key: str) -> ResponseReturnValue:
+    grant = _grant()
+    if grant.project_id != project_id:
+        raise _forbidden("this project")
+    row = {"project_id": project_id, "name": _key(key)}
+    return _put(
+        ProjectStash,
+        row,
+        ["project_id", "name"],
+        check=lambda session: _may_write_project(session, grant, project_id, key),
+    )
 
 
 # Job scope: one set of values per trigger time.
@@ -181,7 +236,12 @@ def list_job(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnVal
 def put_job(job_id: uuid.UUID, trigger_datetime: datetime, key: str) -> ResponseReturnValue:
     _job_grant(job_id, trigger_datetime)
     row = {"job_id": job_id, "trigger_datetime": trigger_datetime, "name": _key(key)}
-    return _put(JobStash, row, ["job_id", "trigger_datetime", "name"], parent=(Job, job_id))
+    return _put(
+        JobStash,
+        row,
+        ["job_id", "trigger_datetime", "name"],
+        check=lambda session: get_or_404(session, Job, job_id),
+    )
 
 
 @bp.get("/int-api/jobs/<id:job_id>/stash/<dt:trigger_datetime>/<key>")

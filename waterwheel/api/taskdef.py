@@ -5,16 +5,23 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from waterwheel.api.lookups import get_or_404
+from waterwheel.api.errors import not_found
 from waterwheel.db.models import Job, Project, Task
 
 
 def task_definition(session: Session, task_id: uuid.UUID) -> dict[str, Any]:
-    task = get_or_404(session, Task, task_id)
-    job = session.get(Job, task.job_id)
-    project = session.get(Project, job.project_id)
+    found = session.execute(
+        select(Task, Job, Project)
+        .join(Job, Job.id == Task.job_id)
+        .join(Project, Project.id == Job.project_id)
+        .where(Task.id == task_id)
+    ).first()
+    if found is None:
+        raise not_found("task")
+    task, job, project = found
     return {
         "task_id": task.id,
         "task_name": task.name,
@@ -29,6 +36,8 @@ def task_definition(session: Session, task_id: uuid.UUID) -> dict[str, Any]:
         "queue": task.queue,
         "trigger_rule": task.trigger_rule,
         "skip_exit_code": task.skip_exit_code,
+        "fail_exit_code": task.fail_exit_code,
+        "project_stash_write": task.project_stash_write or [],
         "paused": job.paused,
         "active": task.active,
         "timeout": {"secs": task.timeout_secs, "nanos": 0} if task.timeout_secs else None,

@@ -6,7 +6,12 @@ task code) and ``waterwheel.config`` (held by workers). HS256 with
 file (the private key then signs).
 
 A stash token names the task, its job, its project and the trigger datetime of
-the run, and the stash routes let it reach exactly those.
+the run, and the stash routes let it reach exactly those: read the global and
+project stash, read and write the job stash of that run. It carries no write
+right to the project stash: a task writes there only under the key prefixes
+its job document grants (``project_stash_write``), which the API reads from the
+task at each write, so the right is opt-in, per task, scoped by prefix, and
+revoked for running tasks as soon as a document drops it.
 """
 
 from __future__ import annotations

@@ -58,6 +58,9 @@ class Progress:
     result: str
     worker_id: uuid.UUID
     message: str | None = None  # why a run failed or errored, for people to read
+    # The task's exit code when it ended by exiting: the scheduler compares it
+    # with the task's fail_exit_code to decide on a retry.
+    exit_code: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -69,11 +72,12 @@ class Progress:
             "result": self.result,
             "worker_id": str(self.worker_id),
             "message": self.message,
+            "exit_code": self.exit_code,
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Progress:
-        finished = data.get("finished_datetime")
+        finished, exit_code = data.get("finished_datetime"), data.get("exit_code")
         return cls(
             task_run_id=uuid.UUID(data["task_run_id"]),
             task_id=uuid.UUID(data["task_id"]),
@@ -83,6 +87,7 @@ class Progress:
             result=data["result"],
             worker_id=uuid.UUID(data["worker_id"]),
             message=data.get("message"),
+            exit_code=None if exit_code is None else int(exit_code),
         )
 
 

@@ -2,8 +2,9 @@
 
 ``translate`` writes one job document per DAG, ``deploy`` puts them on a
 server (creating the project when needed), ``trigger`` starts a manual run
-with a conf. Each file's outcome is printed as it is loaded; the command
-fails, naming them, when any file or DAG could not be handled.
+with a conf, ``image`` builds the image the tasks run in. Each file's
+outcome is printed as it is loaded; the command fails, naming them, when any
+file or DAG could not be handled.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import requests
 
 from waterwheel import documents
 from waterwheel.compat import loader
+from waterwheel.compat.image import DEFAULT_BASE, HOST_PYTHON, ImageError, build_image
 from waterwheel.compat.translate import DEFAULT_IMAGE, Translation, translate
 from waterwheel.config import Settings
 from waterwheel.documents import TIMEOUT_SECONDS, error_text, put_document
@@ -198,3 +200,34 @@ def trigger(dag_id: str, project: str, conf_text: str, server: str | None) -> No
             f"trigger of {project}/{dag_id} failed: {response.status_code} {error_text(response)}"
         )
     click.echo(f"triggered {project}/{dag_id} at {response.json()['trigger_datetime']}")
+
+
+@airflow.command("image")
+@DAGS_DIR
+@click.option(
+    "--tag",
+    required=True,
+    help="Name of the image to build; give it to translate/deploy as --image"
+    f" (their default: {DEFAULT_IMAGE}).",
+)
+@click.option(
+    "--base",
+    default=DEFAULT_BASE,
+    show_default=True,
+    help="Image to build FROM: must be on the Docker engine already (it is never pulled)"
+    f" and have Python {HOST_PYTHON} as python3, like this Waterwheel; bash for Bash tasks.",
+)
+def image_command(dags_dir: Path, tag: str, base: str) -> None:
+    """Build the image the tasks of DAGS_DIR run in.
+
+    No registry or package index is used: on top of the base it adds this
+    Waterwheel package and the packages the runner imports (Jinja2,
+    MarkupSafe, croniter, python-dateutil, six), copied from this Python
+    installation onto the image's PYTHONPATH, and DAGS_DIR at its absolute
+    path here, where translated jobs look for it. Packages the DAGs themselves
+    import must be in the base. Build again whenever the DAG files change.
+    """
+    try:
+        build_image(dags_dir, tag, base, echo=click.echo)
+    except ImageError as exc:
+        raise click.ClickException(str(exc)) from None

@@ -2,6 +2,11 @@
 
 * Runner tasks carry ``skip_exit_code`` = SKIP_EXIT_CODE: the runner exits
   with it when the Airflow task is skipped.
+* Runner tasks carry ``fail_exit_code`` = FAIL_EXIT_CODE: the runner exits
+  with it when the Airflow task fails without retry (AirflowFailException,
+  AirflowSensorTimeout), and the scheduler schedules no retry.
+* Runner tasks carry ``project_stash_write`` = [stash.VARIABLE_PREFIX]: their
+  Variable.set writes the project stash under it, and nothing else there.
 * A branch task writes ``{"followed": [task names]}``, a short-circuit task
   whose condition is false ``{"skip_downstream": "all" | "direct"}``, to the
   job stash key ``_decision.<task name>`` of its trigger time, then exits 0.
@@ -13,6 +18,7 @@
 """
 
 SKIP_EXIT_CODE = 99
+FAIL_EXIT_CODE = 98
 DECISION_PREFIX = "_decision."
 CONF_KEY = "_conf"
 ENV_VERSION = "WATERWHEEL_AIRFLOW_VERSION"

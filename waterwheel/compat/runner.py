@@ -9,6 +9,8 @@ task's templated fields and runs it, then says how it went by its exit code:
   ``_decision.<task>`` before that);
 * 99 (the job's ``skip_exit_code``): skipped (AirflowSkipException, a Bash
   exit code in ``skip_on_exit_code``);
+* 98 (the job's ``fail_exit_code``): failed with no retry left
+  (AirflowFailException, AirflowSensorTimeout), with the traceback printed;
 * 1: failed, with the traceback printed.
 
 Only the standard library, Jinja and (for Airflow 2 cron schedules) croniter
@@ -35,6 +37,7 @@ from waterwheel.compat.contract import (
     ENV_DAGS_FOLDER,
     ENV_TIMING,
     ENV_VERSION,
+    FAIL_EXIT_CODE,
     SKIP_EXIT_CODE,
 )
 from waterwheel.compat.taskinstance import TaskInstance
@@ -72,7 +75,11 @@ def _push_result(task: Any, ti: TaskInstance, result: Any) -> None:
 def execute(task: Any, context: dict[str, Any], client: stash.StashClient) -> int:
     """Run the task as Airflow does (render, pre_execute, on_execute, execute,
     post_execute, XCom, callbacks) and return the exit code."""
-    from airflow.exceptions import AirflowFailException, AirflowSkipException
+    from airflow.exceptions import (
+        AirflowFailException,
+        AirflowSensorTimeout,
+        AirflowSkipException,
+    )
     from airflow.utils.context import set_current_context
     from airflow.utils.operator_helpers import context_to_airflow_vars
 
@@ -96,10 +103,12 @@ def execute(task: Any, context: dict[str, Any], client: stash.StashClient) -> in
     except Exception as exc:
         traceback.print_exc()
         context["exception"] = exc
-        retries_left = ti.try_number <= task.retries and not isinstance(exc, AirflowFailException)
+        # As Airflow: these fail the task at once, whatever retries are left.
+        fail_now = isinstance(exc, AirflowFailException | AirflowSensorTimeout)
+        retries_left = ti.try_number <= task.retries and not fail_now
         callbacks = task.on_retry_callback if retries_left else task.on_failure_callback
         _call_callbacks(callbacks, context)
-        return FAILURE
+        return FAIL_EXIT_CODE if fail_now else FAILURE
     _call_callbacks(task.on_success_callback, context)
     return SUCCESS
 
@@ -121,7 +130,12 @@ def prepare(dag: Any, task: Any, client: stash.StashClient) -> dict[str, Any]:
     manual = conf is not None
     dates = context_dates(
         schedule.run_dates(
-            schedule.resolve(dag, flavour), flavour, how, trigger_time, manual, dag.timezone
+            schedule.resolve(dag, flavour),
+            flavour,
+            how,
+            trigger_time,
+            manual,
+            schedule.CRON_TIMEZONE,  # the trigger's, not the DAG's
         )
     )
     params = ParamsDict(dag.params)

@@ -12,8 +12,10 @@ time ``T`` for it, which differs by flavour (airflow-compat.md 2.1):
   whose intervals differ in length (a fixed offset would be wrong there); the
   logical date is the cron time before ``T``.
 
-Cron times are computed with croniter, in the DAG's timezone, as Airflow does;
-it is imported only when a cron schedule needs it.
+Cron times are computed with croniter (imported only when a cron schedule
+needs it) in CRON_TIMEZONE: UTC, where Waterwheel's triggers evaluate crons,
+whatever the DAG's timezone (the translator warns), so that the logical dates
+and intervals the runner derives follow the times the trigger really fires.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ PRESETS = {
     "@yearly": "0 0 1 1 *",
 }
 TRIGGER, INTERVAL_START, INTERVAL_END = "trigger", "interval_start", "interval_end"
+# Triggers have no timezone: a DAG's cron in Paris time runs at UTC times.
+CRON_TIMEZONE = UTC
 # How many consecutive cron times must be equally spaced for a fixed offset.
 REGULARITY_SAMPLES = 64
 

@@ -4,8 +4,10 @@ Each Airflow task becomes a task whose container runs the compat runner on
 the same DAG file (EmptyOperator becomes a no-op task); TaskGroups are
 flattened into their tasks' Airflow ids (``group.task``); the schedule
 becomes one trigger whose times mean what schedule.py says. Beyond the
-job schema every task carries ``trigger_rule`` and, when it runs the runner,
-``skip_exit_code``; the job carries an ``airflow`` block of metadata.
+job schema every task carries ``trigger_rule``; the job carries an ``airflow``
+block of metadata. Tasks that run the runner carry its exit codes
+(``skip_exit_code``, ``fail_exit_code``) and may write Variables
+(``project_stash_write``).
 
 Whatever has no Waterwheel equivalent is returned as a warning naming the
 DAG, the task and the reason: nothing is dropped silently.
@@ -21,7 +23,14 @@ from pathlib import Path
 from typing import Any
 
 from waterwheel.compat import schedule as schedules
-from waterwheel.compat.contract import ENV_DAGS_FOLDER, ENV_TIMING, ENV_VERSION, SKIP_EXIT_CODE
+from waterwheel.compat.contract import (
+    ENV_DAGS_FOLDER,
+    ENV_TIMING,
+    ENV_VERSION,
+    FAIL_EXIT_CODE,
+    SKIP_EXIT_CODE,
+)
+from waterwheel.compat.stash import VARIABLE_PREFIX
 from waterwheel.cron import CronError, CronSchedule
 from waterwheel.durations import format_duration
 from waterwheel.timeutil import format_datetime
@@ -126,13 +135,9 @@ class _Translator:
             }
         trigger: dict[str, Any] = {
             "name": TRIGGER_NAME,
-            "catchup": "earliest" if self.catchup() else "none",
+            # catchup=False runs the most recent missed interval once, as Airflow.
+            "catchup": "earliest" if self.catchup() else "latest_only",
         }
-        if not self.catchup():
-            self.warn(
-                "catchup=False: missed intervals are not run (Airflow would run the most"
-                " recent one once)"
-            )
         if schedule.kind == "delta":
             assert schedule.delta is not None
             if schedule.delta % timedelta(seconds=1):
@@ -153,6 +158,8 @@ class _Translator:
                     f"Waterwheel evaluates crons in UTC: {cron!r} runs at UTC times, not in"
                     f" the DAG's timezone {tz}"
                 )
+            # Align to the times the trigger will fire, as the runner derives dates from.
+            tz = schedules.CRON_TIMEZONE
             first = schedules.cron_at_or_after(cron, start, tz)
             trigger["cron"] = cron
             if how == schedules.INTERVAL_END:
@@ -254,6 +261,8 @@ class _Translator:
                 "env": env,
             }
             document["skip_exit_code"] = SKIP_EXIT_CODE
+            document["fail_exit_code"] = FAIL_EXIT_CODE
+            document["project_stash_write"] = [VARIABLE_PREFIX]
         document |= {"depends": depends, "trigger_rule": RULE_ALIASES.get(rule, rule)}
         retry = self.retry(task)
         if retry:
@@ -287,7 +296,7 @@ class _Translator:
         dag = self.dag
         self.check_dag()
         schedule = self.schedule()
-        how = schedules.timing(schedule, self.flavour, dag.start_date, dag.timezone)
+        how = schedules.timing(schedule, self.flavour, dag.start_date, schedules.CRON_TIMEZONE)
         trigger = self.trigger(schedule, how)
         env = self.env(how)
         paused = dag.is_paused_upon_creation

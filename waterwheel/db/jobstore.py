@@ -126,6 +126,8 @@ def _apply_task(row: Task, spec: TaskSpec) -> None:
     row.queue = spec.queue
     row.trigger_rule = spec.trigger_rule
     row.skip_exit_code = spec.skip_exit_code
+    row.fail_exit_code = spec.fail_exit_code
+    row.project_stash_write = list(spec.project_stash_write) or None
     row.timeout_secs = spec.timeout
     row.image = spec.docker.image if spec.docker else None
     row.args = list(spec.docker.args) if spec.docker else []

@@ -64,7 +64,9 @@ class Job(Base):
     name: Mapped[str] = mapped_column(String(255))
     description: Mapped[str] = mapped_column(Text, default="")
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
-    raw_definition: Mapped[str] = mapped_column(Text)
+    # The whole document as posted: loaded only where it is read, not by every
+    # lookup of a job (task definitions, claims, progress).
+    raw_definition: Mapped[str] = mapped_column(Text, deferred=True)
 
 
 class Trigger(Base):
@@ -108,6 +110,9 @@ class Task(Base):
     queue: Mapped[str] = mapped_column(String(200), default="default")
     trigger_rule: Mapped[str | None] = mapped_column(String(40))
     skip_exit_code: Mapped[int | None] = mapped_column(Integer)
+    fail_exit_code: Mapped[int | None] = mapped_column(Integer)  # failed, no retry
+    # Key prefixes the task's stash token may write in its project's stash.
+    project_stash_write: Mapped[list[str] | None] = mapped_column(JSON)
 
 
 class TriggerEdge(Base):

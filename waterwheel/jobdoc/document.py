@@ -55,6 +55,8 @@ _TASK_KEYS = (
     "queue",
     "trigger_rule",
     "skip_exit_code",
+    "fail_exit_code",
+    "project_stash_write",
 )
 _DOCKER_KEYS = ("image", "args", "env", "command")
 _RETRY_KEYS = ("max_attempts", "delay", "backoff", "max_delay")
@@ -105,6 +107,9 @@ class TaskSpec:
     queue: str = "default"  # the worker queue it is routed to
     trigger_rule: str | None = None  # None: the token threshold decides
     skip_exit_code: int | None = None  # this exit code means "skipped"
+    fail_exit_code: int | None = None  # this exit code means "failed, do not retry"
+    # Key prefixes the task's stash token may write in the project stash.
+    project_stash_write: tuple[str, ...] = ()
 
 
 @dataclass
@@ -210,6 +215,11 @@ def _parse_task(raw: dict[str, Any], field: str, project: str, job: str) -> Task
                 f"{field}.depends_failure[{i}]",
             )
     threshold = raw.get("threshold")
+    skip_exit_code, fail_exit_code = raw.get("skip_exit_code"), raw.get("fail_exit_code")
+    if fail_exit_code is not None and fail_exit_code == skip_exit_code:
+        raise DocumentError(
+            f"{fail_exit_code} is already the skip_exit_code", f"{field}.fail_exit_code"
+        )
     return TaskSpec(
         name=raw["name"],
         docker=_parse_docker(raw.get("docker"), f"{field}.docker"),
@@ -222,7 +232,9 @@ def _parse_task(raw: dict[str, Any], field: str, project: str, job: str) -> Task
         timeout=_optional(partial(to_seconds, minimum=1), raw.get("timeout"), f"{field}.timeout"),
         queue=raw.get("queue") or "default",
         trigger_rule=raw.get("trigger_rule"),
-        skip_exit_code=raw.get("skip_exit_code"),
+        skip_exit_code=skip_exit_code,
+        fail_exit_code=fail_exit_code,
+        project_stash_write=tuple(raw.get("project_stash_write") or ()),
     )
 
 

@@ -3,7 +3,8 @@ off: a retry, or tokens for the tasks downstream.
 
 What flows downstream (decided here, as the original left it open):
 ``success`` follows success edges (``depends``); ``failure`` and ``timeout``
-follow failure edges (``depends_failure``), once no retry is left; ``error``
+follow failure edges (``depends_failure``), once no retry is left (a task
+exiting with its ``fail_exit_code`` has none left); ``error``
 (the run could not be run at all: engine trouble, a lost worker past its
 requeues) and ``cancelled`` stop there.
 
@@ -19,7 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -54,6 +55,26 @@ def retry_delay(task: Task, attempt: int, default_delay: int) -> int:
     return delay
 
 
+def _fails_for_good(task: Task, progress: Progress) -> bool:
+    """The task exited with its ``fail_exit_code``: it says a retry cannot help
+    (bad input, a missing precondition), so none is made whatever ``retry`` allows."""
+    return (
+        progress.result == State.FAILURE
+        and task.fail_exit_code is not None
+        and progress.exit_code == task.fail_exit_code
+    )
+
+
+# Built once: every run's progress passes through these (building a statement
+# costs more than running it on SQLite).
+_RUN_FOR_UPDATE = select(TaskRun).where(TaskRun.id == bindparam("run_id")).with_for_update()
+_CHILDREN = (
+    select(TaskEdge.child_task_id, TaskEdge.edge_offset, TaskEdge.kind, Task)
+    .join(Task, Task.id == TaskEdge.child_task_id)
+    .where(TaskEdge.parent_task_id == bindparam("parent"), Task.active.is_(True))
+)
+
+
 def apply_progress(
     session: Session, progress: Progress, default_retry_delay: int, message: str | None = None
 ) -> list[Execution]:
@@ -62,7 +83,7 @@ def apply_progress(
     A message for a run that has already ended is a duplicate (redelivery) or
     stale, and changes nothing.
     """
-    run = session.get(TaskRun, progress.task_run_id, with_for_update=True)
+    run = session.scalar(_RUN_FOR_UPDATE, {"run_id": progress.task_run_id})
     if run is None:
         log.warning("progress for unknown task run %s ignored", progress.task_run_id)
         return []
@@ -79,9 +100,10 @@ def apply_progress(
         return []
     run.state = progress.result
     run.finish_datetime = progress.finished_datetime or now
-    run.message = message
     task = session.get(Task, run.task_id)
-    if progress.result in RETRYABLE and run.attempt < (task.retry_max_attempts or 1):
+    final = _fails_for_good(task, progress)
+    run.message = f"{message or 'failed'} (fail_exit_code: no retry)" if final else message
+    if progress.result in RETRYABLE and run.attempt < (task.retry_max_attempts or 1) and not final:
         delay = retry_delay(task, run.attempt, default_retry_delay)
         session.add(Retry(task_run_id=run.id, retry_at_datetime=now + timedelta(seconds=delay)))
         set_token_state(session, run, State.RETRY)
@@ -107,11 +129,7 @@ def propagate(
     follow; ``force_all`` skips everything below, whatever its rule.
     """
     kind = EDGE_FOR_RESULT.get(result)
-    children = session.execute(
-        select(TaskEdge.child_task_id, TaskEdge.edge_offset, TaskEdge.kind, Task)
-        .join(Task, Task.id == TaskEdge.child_task_id)
-        .where(TaskEdge.parent_task_id == task_id, Task.active.is_(True))
-    ).all()
+    children = session.execute(_CHILDREN, {"parent": task_id}).all()
     branching = result == State.SUCCESS and any(row[3].trigger_rule for row in children)
     decision = read_decision(session, task_id, at) if branching else Decision()
     executions: list[Execution] = []

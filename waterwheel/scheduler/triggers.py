@@ -8,8 +8,9 @@ when two schedulers both believe they own the trigger for a moment.
 Catch-up (when a trigger is first seen, changed, or its job unpaused) follows
 the trigger's mode: ``earliest`` runs missed times oldest first, ``latest``
 newest first, ``random`` shuffled, all at back-fill priority; ``none`` skips
-them (the bookmark moves past them without tokens). Times that come due while
-a scheduler watches fire at normal priority.
+them (the bookmark moves past them without tokens); ``latest_only`` skips all
+but the newest, which runs at back-fill priority (Airflow's catchup=False).
+Times that come due while a scheduler watches fire at normal priority.
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ log = logging.getLogger(__name__)
 
 # Trigger times fired per transaction: bounds a long catch-up's transactions.
 BATCH = 1000
+# Catch-up modes that skip missed times (latest_only but its newest), and also
+# the times before a start moved back, which are older than any fired.
+SKIPPING_MODES = frozenset({"none", "latest_only"})
 
 
 @dataclass
@@ -88,10 +92,12 @@ def fire(
     trigger: OwnedTrigger,
     times: list[datetime],
     priority: str,
-    with_tokens: bool = True,
+    fed: list[datetime] | None = None,
 ) -> list[Execution] | None:
-    """Fire ``times`` (ascending) of ``trigger``; None when the compare-and-set
-    lost: another scheduler fired them, or the trigger changed or went."""
+    """Fire ``times`` (ascending) of ``trigger``, with tokens for those of
+    ``fed`` (default: all of them; a catch-up that skips times passes fewer);
+    None when the compare-and-set lost: another scheduler fired them, or the
+    trigger changed or went."""
     newest, oldest = times[-1], times[0]
     moved = session.execute(
         update(Trigger)
@@ -114,7 +120,7 @@ def fire(
         return None
     trigger.latest = newest
     trigger.earliest = min(trigger.earliest or oldest, oldest)
-    return feed(session, trigger.id, times, priority) if with_tokens else []
+    return feed(session, trigger.id, times if fed is None else fed, priority)
 
 
 def feed(
@@ -128,6 +134,19 @@ def feed(
     ).all()
     keys = [(task_id, t + timedelta(seconds=offset)) for t in times for task_id, offset in edges]
     return claim(session, add_tokens(session, keys), priority)
+
+
+def catchup_fed(trigger: OwnedTrigger, times: list[datetime], now: datetime) -> list[datetime]:
+    """Which of a batch of missed ``times`` (ascending) get tokens: all of them,
+    none (``none``), or for ``latest_only`` the newest time due by ``now``,
+    once the batch reaches it."""
+    if trigger.catchup == "none":
+        return []
+    if trigger.catchup == "latest_only":
+        following = trigger.times.after(times[-1])
+        newest = following is None or trigger.times.fires_at(following) > now
+        return times[-1:] if newest else []
+    return times
 
 
 def order_catchup(executions: list[Execution], mode: str) -> list[Execution]:
@@ -218,13 +237,13 @@ class TriggerLoop:
     def _fire_trigger(self, trigger: OwnedTrigger, now: datetime) -> None:
         catching_up = trigger.fresh
         trigger.fresh = False
-        if catching_up and trigger.catchup != "none" and trigger.earliest is not None:
+        if catching_up and trigger.catchup not in SKIPPING_MODES and trigger.earliest is not None:
             self._backfill_start(trigger)
         while times := trigger.times.due(trigger.latest, now, BATCH):
-            skip = catching_up and trigger.catchup == "none"
+            fed = catchup_fed(trigger, times, now) if catching_up else times
             priority = Priority.BACKFILL if catching_up else Priority.NORMAL
             with self.db.transaction() as session:
-                executions = fire(session, trigger, times, priority, with_tokens=not skip)
+                executions = fire(session, trigger, times, priority, fed)
             if executions is None:
                 self._reload.set()  # someone else moved it: re-read before going on
                 return

@@ -106,7 +106,9 @@ class TaskRunner:
         skip_code = (definition or {}).get("skip_exit_code")
         if skip_code is not None and result.exit_code == skip_code:
             outcome, result.message = State.SKIPPED, f"skipped (exit code {skip_code})"
-        self._progress(request, started, utcnow(), outcome, result.message or None)
+        self._progress(
+            request, started, utcnow(), outcome, result.message or None, result.exit_code
+        )
         return outcome
 
     def _run(self, request: TaskRequest, definition: dict[str, Any], started: datetime) -> Result:
@@ -162,6 +164,7 @@ class TaskRunner:
         finished: datetime | None,
         result: str,
         message: str | None = None,
+        exit_code: int | None = None,
     ) -> None:
         self.publish(
             Progress(
@@ -173,5 +176,6 @@ class TaskRunner:
                 result=result,
                 worker_id=self.worker_id,
                 message=message,
+                exit_code=exit_code,
             )
         )

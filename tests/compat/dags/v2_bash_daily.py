@@ -26,3 +26,10 @@ with DAG(
     )
     last = BashOperator(task_id="last_line", bash_command="echo first; echo second")
     show >> last
+    # A command ending in .sh is a template file, found from the DAG's folder.
+    BashOperator(
+        task_id="from_file",
+        bash_command="templates/script.sh",
+        env={"GREETING": "{{ params.who }}"},
+        params={"who": "a file"},
+    )

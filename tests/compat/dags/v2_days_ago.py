@@ -6,4 +6,8 @@ from airflow.utils.dates import days_ago
 
 dag = DAG("v2_days_ago", start_date=days_ago(2), default_args={"owner": "ops"})
 
-BashOperator(task_id="hello", bash_command="echo hello", dag=dag)
+BashOperator(
+    task_id="hello",
+    bash_command="echo hello for {{ ds }} until {{ data_interval_end }}",
+    dag=dag,
+)

@@ -1,4 +1,5 @@
-"""Airflow 2: retries, retry_delay, exponential backoff, execution_timeout, queue."""
+"""Airflow 2: retries, retry_delay, exponential backoff, execution_timeout, queue;
+a task that fails once then succeeds, and one that runs out of retries."""
 
 from datetime import datetime, timedelta
 
@@ -28,3 +29,18 @@ with DAG(
     )
     none = BashOperator(task_id="none", bash_command="exit 0", retries=0, execution_timeout=None)
     plain >> backoff >> none
+    # Short delays so the retries happen within a test run.
+    BashOperator(
+        task_id="flaky",
+        bash_command=(
+            "echo try {{ try_number }} ctx=$AIRFLOW_CTX_TRY_NUMBER; [ {{ try_number }} -ge 2 ]"
+        ),
+        retries=2,
+        retry_delay=timedelta(seconds=1),
+    )
+    BashOperator(
+        task_id="hopeless",
+        bash_command="echo try {{ ti.try_number }} of {{ ti.max_tries + 1 }}; exit 1",
+        retries=1,
+        retry_delay=timedelta(seconds=1),
+    )

@@ -36,5 +36,13 @@ with DAG(
         render_template_as_native_obj=True,
     )
     PythonOperator(task_id="text", python_callable=kind, op_args=["{{ [1, 2, 3] }}"])
+    # templates_exts: a value ending in .sql is a template file, found in the search path.
+    PythonOperator(
+        task_id="sql_file",
+        python_callable=lambda templates_dict: print(templates_dict["query"]),
+        templates_dict={"query": "query.sql"},
+        templates_exts=[".sql"],
+        params={"limit": 10},
+    )
 
     BashOperator(task_id="strict", bash_command="echo {{ no_such_name }}")

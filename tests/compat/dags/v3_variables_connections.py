@@ -1,4 +1,5 @@
-"""Airflow 3: airflow.sdk Variable (default=), Connection.get, var/conn templates."""
+"""Airflow 3: airflow.sdk Variable (default=), Connection.get, var/conn templates,
+Variables set by one task and read by the next."""
 
 from datetime import datetime
 
@@ -22,10 +23,15 @@ def v3_variables_connections():
     @task
     def write():
         Variable.set("written", "value")
+        print("kept", Variable.setdefault("written", "other"))
+        print("added", Variable.setdefault("fresh", {"n": 1}, deserialize_json=True))
 
     @task.bash
     def template() -> str:
-        return "echo {{ var.value.region }} {{ conn.warehouse.login }}"
+        return (
+            "echo {{ var.value.region }} {{ conn.warehouse.login }}"
+            " {{ var.value.written }} {{ var.json.fresh.n }}"
+        )
 
     read() >> write() >> template()
 

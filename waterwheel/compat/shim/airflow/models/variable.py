@@ -2,7 +2,8 @@
 project stash, then the global stash (key ``airflow.var.<key>``, text value).
 
 When DAG files are loaded for deployment no stash is reachable, so only the
-environment (and defaults) answer there.
+environment (and defaults) answer there. ``set`` (and ``setdefault``) write the
+project stash, which runner tasks may do under ``airflow.var.`` only.
 """
 
 from __future__ import annotations

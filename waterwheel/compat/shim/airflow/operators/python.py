@@ -46,8 +46,11 @@ class PythonOperator(BaseOperator):
         available = context | self.op_kwargs
         kwargs = determine_kwargs(self.python_callable, self.op_args, available)
         result = self.python_callable(*self.op_args, **kwargs)
+        # Airflow logs the value with %s (str, not repr), or says it is hidden.
         if self.show_return_value_in_logs:
-            print(f"Done. Returned value was: {result!r}", flush=True)
+            print(f"Done. Returned value was: {result}", flush=True)
+        else:
+            print("Done. Returned value not shown", flush=True)
         return result
 
 

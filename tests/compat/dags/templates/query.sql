@@ -1,0 +1,1 @@
+SELECT * FROM events WHERE day = '{{ ds }}' AND team = '{{ team }}' -- {{ params.limit }}
