@@ -71,7 +71,7 @@ def finish(db, run, result, retry_delay_default=300, exit_code=None):
         exit_code=exit_code,
     )
     with db.transaction() as session:
-        return apply_progress(session, progress, retry_delay_default, progress.message)
+        return apply_progress(session, [progress], retry_delay_default)
 
 
 def fire_trigger(db, times, priority="normal"):
@@ -144,6 +144,42 @@ def test_failure_edge_and_timeout_follow_failure(db):
         task_id(db, "on_fail")
     ]
     assert finish(db, second, State.SUCCESS) == []  # a late duplicate changes nothing
+
+
+def progress_of(run, result, finished=None):
+    return Progress(run.id, run.task_id, run.trigger_datetime, T0, finished, result, WORKER)
+
+
+def test_a_batch_of_progress_applies_in_order(db):
+    deploy(
+        db,
+        [
+            {"name": "a", "depends": ["trigger/t"]},
+            {"name": "b", "depends": ["trigger/t"]},
+            {"name": "join", "depends": ["task/a", "task/b"]},
+        ],
+    )
+    fire_trigger(db, [T0])
+    ((a, _),) = runs(db, "a")
+    ((b, _),) = runs(db, "b")
+    done = datetime.now(UTC)
+    batch = [
+        progress_of(a, State.RUNNING),
+        progress_of(b, State.RUNNING),
+        progress_of(a, State.SUCCESS, done),
+        progress_of(b, State.SUCCESS, done),
+        progress_of(a, State.FAILURE, done),  # a late duplicate changes nothing
+        Progress(uuid.uuid4(), a.task_id, T0, T0, done, State.SUCCESS, WORKER),  # unknown run
+    ]
+    with db.transaction() as session:
+        downstream = apply_progress(session, batch, 300)
+    # The join saw both successes within the one transaction, and runs once.
+    assert [e.request.task_id for e in downstream] == [task_id(db, "join")]
+    assert {n: r.state for r, n in runs(db)} == {
+        "a": State.SUCCESS,
+        "b": State.SUCCESS,
+        "join": State.ACTIVE,
+    }
 
 
 def test_error_stops_and_cancelled_waits(db):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -67,7 +68,13 @@ def _fails_for_good(task: Task, progress: Progress) -> bool:
 
 # Built once: every run's progress passes through these (building a statement
 # costs more than running it on SQLite).
-_RUN_FOR_UPDATE = select(TaskRun).where(TaskRun.id == bindparam("run_id")).with_for_update()
+_RUNS_FOR_UPDATE = (
+    select(TaskRun)
+    .where(TaskRun.id.in_(bindparam("ids", expanding=True)))
+    .order_by(TaskRun.id)  # one lock order for every scheduler
+    .with_for_update()
+)
+_TASKS = select(Task).where(Task.id.in_(bindparam("ids", expanding=True)))
 _CHILDREN = (
     select(TaskEdge.child_task_id, TaskEdge.edge_offset, TaskEdge.kind, Task)
     .join(Task, Task.id == TaskEdge.child_task_id)
@@ -76,14 +83,29 @@ _CHILDREN = (
 
 
 def apply_progress(
-    session: Session, progress: Progress, default_retry_delay: int, message: str | None = None
+    session: Session, batch: Sequence[Progress], default_retry_delay: int
 ) -> list[Execution]:
-    """Record ``progress`` on its run; returns the runs it queues downstream.
+    """Record each progress message (in order) on its run; returns the runs
+    they queue downstream. The batch's runs are locked and loaded with one
+    query and their tasks with another, so a message costs its writes only.
+    Batches are small (the scheduler takes at most a few hundred at once)."""
+    runs = {
+        run.id: run
+        for run in session.scalars(_RUNS_FOR_UPDATE, {"ids": [p.task_run_id for p in batch]})
+    }
+    session.scalars(_TASKS, {"ids": list({run.task_id for run in runs.values()})}).all()
+    executions: list[Execution] = []
+    for progress in batch:
+        run = runs.get(progress.task_run_id)
+        executions += _apply_one(session, progress, run, default_retry_delay)
+    return executions
 
-    A message for a run that has already ended is a duplicate (redelivery) or
-    stale, and changes nothing.
-    """
-    run = session.scalar(_RUN_FOR_UPDATE, {"run_id": progress.task_run_id})
+
+def _apply_one(
+    session: Session, progress: Progress, run: TaskRun | None, default_retry_delay: int
+) -> list[Execution]:
+    """A message for a run that has already ended is a duplicate (redelivery)
+    or stale, and changes nothing."""
     if run is None:
         log.warning("progress for unknown task run %s ignored", progress.task_run_id)
         return []
@@ -100,8 +122,9 @@ def apply_progress(
         return []
     run.state = progress.result
     run.finish_datetime = progress.finished_datetime or now
-    task = session.get(Task, run.task_id)
+    task = session.get(Task, run.task_id)  # loaded with the batch
     final = _fails_for_good(task, progress)
+    message = progress.message
     run.message = f"{message or 'failed'} (fail_exit_code: no retry)" if final else message
     if progress.result in RETRYABLE and run.attempt < (task.retry_max_attempts or 1) and not final:
         delay = retry_delay(task, run.attempt, default_retry_delay)

@@ -70,13 +70,8 @@ class Scheduler:
     # Broker handlers: each commits, then publishes; the message is acked after.
 
     def _on_progress(self, batch: list[Progress]) -> None:
-        delay = self.settings.default_task_retry_delay
         with self.db.transaction() as session:
-            executions = [
-                execution
-                for progress in batch
-                for execution in apply_progress(session, progress, delay, progress.message)
-            ]
+            executions = apply_progress(session, batch, self.settings.default_task_retry_delay)
         self.dispatch(executions)
 
     def _on_token_op(self, op: TokenOp, _message: Message) -> None:
