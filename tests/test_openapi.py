@@ -760,17 +760,24 @@ def _internal(api: Api, world: World) -> None:
                 state="active",
             )
         )
-    run, claim = {"task_run_id": run_id}, {"worker_id": world.worker}
-    for_run = bearer(world.keys.config_token(run_id))
-    start = "/int-api/task_runs/{task_run_id}/start"
-    api.post(start, 401, path=run, json=claim)
-    api.post(start, 403, path=run, json=claim, headers=for_task)
-    api.post(start, 400, path=run, json={"worker_id": "me"}, headers=for_run)
-    api.post(start, 415, path=run, data="{}", content_type="text/plain", headers=for_run)
-    claimed = api.post(start, 200, path=run, json=claim, headers=for_run).get_json()
-    assert claimed == {"state": "running"}
-    api.post(start, 409, path=run, json=claim, headers=for_run)
-    api.post(start, 404, path={"task_run_id": unknown}, json=claim, headers=for_unknown)
+    start = "/int-api/task_runs/start"
+    worker = uuid.UUID(world.worker)
+    for_worker = bearer(world.keys.config_token(worker))
+    claim = {"worker_id": world.worker, "task_run_ids": [str(run_id), unknown]}
+    api.post(start, 401, json=claim)
+    api.post(start, 403, json=claim, headers=for_task)
+    api.post(
+        start, 400, json={"worker_id": "me", "task_run_ids": [str(run_id)]}, headers=for_worker
+    )
+    api.post(start, 400, json={"worker_id": world.worker, "task_run_ids": []}, headers=for_worker)
+    too_many = {"worker_id": world.worker, "task_run_ids": [unknown] * 101}
+    api.post(start, 400, json=too_many, headers=for_worker)
+    api.post(start, 415, data="{}", content_type="text/plain", headers=for_worker)
+    claimed = api.post(start, 200, json=claim, headers=for_worker).get_json()
+    assert claimed == {"claimed": [str(run_id)], "refused": {unknown: "task run not found"}}
+    again = api.post(start, 200, json=claim, headers=for_worker).get_json()
+    assert again["claimed"] == []
+    assert again["refused"][str(run_id)] == "task run is running, not queued"
 
     # A queued run of a paused job is cancelled when claimed, and says why.
     queued_id, at = uuid.uuid4(), datetime(2025, 1, 4, tzinfo=UTC)
@@ -784,16 +791,17 @@ def _internal(api: Api, world: World) -> None:
                 state="active",
             )
         )
-    queued, for_queued = {"task_run_id": queued_id}, bearer(world.keys.config_token(queued_id))
+    claim_queued = {"worker_id": world.worker, "task_run_ids": [str(queued_id)]}
     job, paused = {"job_id": world.simple}, "/api/jobs/{job_id}/paused"
     api.put(paused, 204, path=job, json={"paused": True})
-    refused = api.post(start, 409, path=queued, json=claim, headers=for_queued).get_json()
-    assert refused == {"error": "task run cancelled: job paused"}
+    refused = api.post(start, 200, json=claim_queued, headers=for_worker).get_json()
+    assert refused == {"claimed": [], "refused": {str(queued_id): "task run cancelled: job paused"}}
     api.put(paused, 204, path=job, json={"paused": False})
     task_runs = "/api/tasks/{task_id}/runs/{trigger_datetime}"
     runs = api.get(task_runs, 200, path=task | {"trigger_datetime": at.isoformat()}).json
     assert [(r["state"], r["message"]) for r in runs] == [("cancelled", "job paused")]
-    api.post(start, 409, path=queued, json=claim, headers=for_queued)  # not queued any more
+    again = api.post(start, 200, json=claim_queued, headers=for_worker).get_json()
+    assert again["refused"] == {str(queued_id): "task run is cancelled, not queued"}
 
     _, sample = _sample("project.json")
     config = "/int-api/projects/{project_id}/config"

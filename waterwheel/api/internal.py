@@ -1,5 +1,6 @@
-"""What workers read: task definitions and project config, with a config token
-whose subject is the id they ask for."""
+"""What workers call: task definitions and project config (with a config token
+whose subject is the id they ask for), and claims of queued runs (a token for
+the claiming worker)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import bindparam, select, update
 
 from waterwheel.api import services
-from waterwheel.api.errors import ApiError, bad_request, not_found
+from waterwheel.api.errors import ApiError, bad_request
 from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import bearer_token, json_object
 from waterwheel.api.taskdef import task_definition
@@ -19,6 +20,7 @@ from waterwheel.db.models import Job, Project, Task, TaskRun
 from waterwheel.scheduler.runs import set_token_state
 from waterwheel.states import State
 from waterwheel.timeutil import utcnow
+from waterwheel.worker.api_client import MAX_CLAIM
 
 bp = Blueprint("internal", __name__, url_prefix="/int-api")
 
@@ -48,8 +50,9 @@ def project_config(project_id: uuid.UUID) -> ResponseReturnValue:
 
 
 # Built once (every run is claimed here; building costs more than running).
-_FIND_RUN = (
+_FIND_RUNS = (
     select(
+        TaskRun.id,
         TaskRun.state,
         TaskRun.task_id,
         TaskRun.trigger_datetime,
@@ -59,7 +62,8 @@ _FIND_RUN = (
     )
     .join(Task, Task.id == TaskRun.task_id)
     .join(Job, Job.id == Task.job_id)
-    .where(TaskRun.id == bindparam("run_id"))
+    .where(TaskRun.id.in_(bindparam("run_ids", expanding=True)))
+    .order_by(TaskRun.id)  # one lock order for concurrent claims
     .with_for_update(of=TaskRun)
 )
 _UPDATE_RUN = (
@@ -77,39 +81,56 @@ _UPDATE_RUN = (
 )
 
 
-@bp.post("/task_runs/<id:task_run_id>/start")
-def start_run(task_run_id: uuid.UUID) -> ResponseReturnValue:
-    """A worker claims a queued run before running it: exactly one claim wins,
-    so a redelivered or republished task request never runs the task twice.
-    A run of a paused job (or a task since removed) is cancelled instead."""
-    require_config_token(task_run_id)
+def _claim_body() -> tuple[uuid.UUID, list[uuid.UUID]]:
+    body = json_object()
     try:
-        worker_id = uuid.UUID(str(json_object()["worker_id"]))
+        worker_id = uuid.UUID(str(body["worker_id"]))
     except (KeyError, ValueError) as exc:
         raise bad_request(f"worker_id: expected a UUID ({exc})") from None
+    ids = body.get("task_run_ids")
+    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_CLAIM:
+        raise bad_request(f"task_run_ids: expected a list of 1 to {MAX_CLAIM} UUIDs")
+    try:
+        return worker_id, list(dict.fromkeys(uuid.UUID(str(i)) for i in ids))
+    except ValueError as exc:
+        raise bad_request(f"task_run_ids: expected UUIDs ({exc})") from None
+
+
+@bp.post("/task_runs/start")
+def start_runs() -> ResponseReturnValue:
+    """A worker claims queued runs before running them: exactly one claim of a
+    run wins, so a redelivered or republished task request never runs the task
+    twice. A run of a paused job (or of a task since removed) is cancelled
+    instead. One call claims what the worker's slots asked for meanwhile."""
+    worker_id, run_ids = _claim_body()
+    require_config_token(worker_id)
     now = utcnow()
+    refused: dict[str, str] = {str(run_id): "task run not found" for run_id in run_ids}
+    claimed: list[str] = []
     with services().db.transaction() as session:
-        found = session.execute(_FIND_RUN, {"run_id": task_run_id}).first()
-        if found is None:
-            raise not_found("task run")
-        if found.state != State.ACTIVE:
-            raise ApiError(409, f"task run is {found.state}, not queued")
-        cancelled = "job paused" if found.paused else None if found.active else "task removed"
-        state = State.CANCELLED if cancelled else State.RUNNING
-        # The cancellation commits with the transaction; the 409 is raised after.
-        session.execute(
-            _UPDATE_RUN,
-            {
-                "run_id": task_run_id,
-                "new_state": state,
-                "worker": worker_id,
-                "now": now,
-                "started": None if cancelled else now,
-                "finished": now if cancelled else None,
-                "why": cancelled,
-            },
-        )
-        set_token_state(session, found, state)
-    if cancelled:
-        raise ApiError(409, f"task run cancelled: {cancelled}")
-    return jsonify({"state": State.RUNNING})
+        for found in session.execute(_FIND_RUNS, {"run_ids": run_ids}):
+            key = str(found.id)
+            if found.state != State.ACTIVE:
+                refused[key] = f"task run is {found.state}, not queued"
+                continue
+            cancelled = "job paused" if found.paused else None if found.active else "task removed"
+            state = State.CANCELLED if cancelled else State.RUNNING
+            session.execute(
+                _UPDATE_RUN,
+                {
+                    "run_id": found.id,
+                    "new_state": state,
+                    "worker": worker_id,
+                    "now": now,
+                    "started": None if cancelled else now,
+                    "finished": now if cancelled else None,
+                    "why": cancelled,
+                },
+            )
+            set_token_state(session, found, state)
+            if cancelled:
+                refused[key] = f"task run cancelled: {cancelled}"
+            else:
+                del refused[key]
+                claimed.append(key)
+    return jsonify({"claimed": claimed, "refused": refused})

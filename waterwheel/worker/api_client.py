@@ -22,6 +22,7 @@ from waterwheel.auth.tokens import TokenKeys
 TIMEOUT = 10  # seconds per request
 CACHE_SIZE = 1000
 POOL_SIZE = 16  # kept-alive connections; more are opened when busy, then closed
+MAX_CLAIM = 100  # runs one claim may name (the API refuses more)
 
 
 class ApiUnavailable(Exception):
@@ -111,19 +112,17 @@ class ApiClient:
         with self._lock:
             self._definitions.pop(task_id, None)
 
-    def start_run(self, task_run_id: uuid.UUID, worker_id: uuid.UUID) -> str | None:
-        """Claim a queued run; None when claimed, else why it must not run."""
+    def start_runs(self, run_ids: list[uuid.UUID], worker_id: uuid.UUID) -> dict[uuid.UUID, str]:
+        """Claim queued runs; returns why each one not claimed must not run."""
         reply = self.call(
             "POST",
-            f"/int-api/task_runs/{task_run_id}/start",
-            task_run_id,
-            {"worker_id": str(worker_id)},
+            "/int-api/task_runs/start",
+            worker_id,
+            {"worker_id": str(worker_id), "task_run_ids": [str(i) for i in run_ids]},
         )
-        if reply.status == 200:
-            return None
-        if reply.status in (404, 409):
-            return reply.error()
-        raise ApiUnavailable(f"claiming run {task_run_id}: API answered {reply.status}")
+        if reply.status != 200:
+            raise ApiUnavailable(f"claiming runs: API answered {reply.status}: {reply.error()}")
+        return {uuid.UUID(key): why for key, why in reply.json()["refused"].items()}
 
     def append_log(self, task_run_id: uuid.UUID, lines: list[str], end: str | None) -> None:
         """Add lines (and the end marker) to a run's log, kept by the API."""

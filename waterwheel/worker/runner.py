@@ -22,6 +22,7 @@ from waterwheel.config import Settings
 from waterwheel.states import State
 from waterwheel.timeutil import format_datetime, utcnow
 from waterwheel.worker.api_client import ApiClient
+from waterwheel.worker.claims import Claims
 from waterwheel.worker.engines.base import Engine, Outcome, Result, RunSpec
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class TaskRunner:
         self.settings = settings
         self.worker_id = worker_id
         self.api = api
+        self.claims = Claims(api, worker_id)
         self.keys = keys
         self.engine = engine
         self.publish = publish
@@ -87,7 +89,7 @@ class TaskRunner:
         """Run the request to its end; returns the result, or None when the run
         was not ours to run (already claimed, finished or cancelled)."""
         definition = self.api.task_definition(request.task_id)
-        refused = self.api.start_run(request.task_run_id, self.worker_id)
+        refused = self.claims.claim(request.task_run_id)
         if refused is not None:
             log.info("task run %s not run: %s", request.task_run_id, refused)
             return None

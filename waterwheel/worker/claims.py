@@ -1,0 +1,65 @@
+"""Claims of queued runs, gathered from the worker's task slots.
+
+Each slot must claim its run through the API before running it. A slot that
+asks while no claim is on its way sends one for everything asked so far; slots
+asking meanwhile wait and go in the next one. An idle worker's claim goes at
+once; a busy worker's slots share one request and one transaction.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import dataclass
+
+from waterwheel.worker.api_client import MAX_CLAIM, ApiClient
+
+
+@dataclass
+class _Ask:
+    run_id: uuid.UUID
+    answered: bool = False
+    refusal: str | None = None
+    error: Exception | None = None
+
+
+class Claims:
+    def __init__(self, api: ApiClient, worker_id: uuid.UUID) -> None:
+        self.api = api
+        self.worker_id = worker_id
+        self._asks: list[_Ask] = []
+        self._sending = False
+        self._changed = threading.Condition()
+
+    def claim(self, run_id: uuid.UUID) -> str | None:
+        """None when the run is ours to run, else why it must not run. Raises
+        ApiUnavailable when the API did not answer."""
+        ask = _Ask(run_id)
+        with self._changed:
+            self._asks.append(ask)
+        while True:
+            with self._changed:
+                while not ask.answered and self._sending:
+                    self._changed.wait()
+                if ask.answered:
+                    break
+                # Nobody is sending: this slot sends what waits.
+                self._sending = True
+                batch, self._asks = self._asks[:MAX_CLAIM], self._asks[MAX_CLAIM:]
+            self._send(batch)
+        if ask.error is not None:
+            raise ask.error
+        return ask.refusal
+
+    def _send(self, batch: list[_Ask]) -> None:
+        try:
+            refused = self.api.start_runs([a.run_id for a in batch], self.worker_id)
+        except Exception as exc:  # every slot in the batch hears of it
+            refused, error = {}, exc
+        else:
+            error = None
+        with self._changed:
+            for ask in batch:
+                ask.refusal, ask.error, ask.answered = refused.get(ask.run_id), error, True
+            self._sending = False
+            self._changed.notify_all()
