@@ -268,11 +268,25 @@ def run(label: str, stack, catchup: int) -> None:
             print(f"{label:9} {line}", flush=True)
 
 
+def machine_speed() -> str:
+    """A fixed pure-Python loop, best of three: machines of one kind differ by
+    more than two times, so figures from two sessions compare only with this."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        total = 0
+        for i in range(5_000_000):
+            total += i
+        best = min(best, time.perf_counter() - started)
+    return f"machine: 5M-step Python loop in {best * 1000:.0f} ms"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("stacks", nargs="*", default=["embedded", "services"])
     parser.add_argument("--catchup", type=int, default=10_000)
     options = parser.parse_args()
+    print(machine_speed(), flush=True)
     for name in options.stacks:
         run(name, {"embedded": embedded, "services": services}[name], options.catchup)
     return 0

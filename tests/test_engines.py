@@ -6,6 +6,7 @@ The Docker half needs `scripts/start-docker.sh && scripts/docker-images.sh`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 import uuid
@@ -15,11 +16,16 @@ from pathlib import Path
 import docker
 import pytest
 from conftest import service_missing
-from docker.errors import DockerException, ImageNotFound
+from docker.errors import DockerException, ImageNotFound, NotFound
 
 from waterwheel.worker.engines import make_engine
 from waterwheel.worker.engines.base import Engine, Outcome, Result, RunSpec
-from waterwheel.worker.engines.docker import LABEL_TASK_RUN_ID, DockerEngine, _ensure_image
+from waterwheel.worker.engines.docker import (
+    LABEL_TASK_RUN_ID,
+    LABEL_WORKER_ID,
+    DockerEngine,
+    _ensure_image,
+)
 from waterwheel.worker.engines.local import LocalEngine
 
 IMAGE = "waterwheel-test/busybox:1"
@@ -286,3 +292,33 @@ def test_make_engine() -> None:
     assert isinstance(make_engine("local"), LocalEngine)
     with pytest.raises(ValueError, match="unknown task engine 'kubernetes'.*docker, local"):
         make_engine("kubernetes")
+
+
+def test_docker_removes_only_the_containers_it_is_told_are_orphans(docker_client) -> None:
+    engine = DockerEngine(grace=1)
+    dead, live = str(uuid.uuid4()), str(uuid.uuid4())
+    made = {
+        who: docker_client.containers.run(
+            IMAGE,
+            ["sleep", "60"],
+            detach=True,
+            network_mode="host",
+            labels={LABEL_TASK_RUN_ID: str(uuid.uuid4()), LABEL_WORKER_ID: who},
+        )
+        for who in (dead, live)
+    }
+    asked: list[tuple[uuid.UUID, str | None]] = []
+
+    def orphaned(run_id: uuid.UUID, worker: str | None) -> bool:
+        asked.append((run_id, worker))
+        return worker == dead
+
+    try:
+        assert engine.remove_orphans(orphaned) >= 1
+        remaining = {c.id for c in docker_client.containers.list(all=True)}
+        assert made[dead].id not in remaining and made[live].id in remaining
+        assert (uuid.UUID(made[live].labels[LABEL_TASK_RUN_ID]), live) in asked
+    finally:
+        for container in made.values():
+            with contextlib.suppress(NotFound):
+                container.remove(force=True)

@@ -773,8 +773,17 @@ def _internal(api: Api, world: World) -> None:
     too_many = {"worker_id": world.worker, "task_run_ids": [unknown] * 101}
     api.post(start, 400, json=too_many, headers=for_worker)
     api.post(start, 415, data="{}", content_type="text/plain", headers=for_worker)
+    run_state = "/int-api/task_runs/{task_run_id}"
+    for_run = bearer(world.keys.config_token(run_id))
+    queued = api.get(run_state, 200, path={"task_run_id": run_id}, headers=for_run).get_json()
+    assert (queued["state"], queued["worker_id"]) == ("active", None)
     claimed = api.post(start, 200, json=claim, headers=for_worker).get_json()
     assert claimed == {"claimed": [str(run_id)], "refused": {unknown: "task run not found"}}
+    running = api.get(run_state, 200, path={"task_run_id": run_id}, headers=for_run).get_json()
+    assert (running["state"], running["worker_id"]) == ("running", world.worker)
+    api.get(run_state, 401, path={"task_run_id": run_id})
+    api.get(run_state, 403, path={"task_run_id": run_id}, headers=for_task)
+    api.get(run_state, 404, path={"task_run_id": unknown}, headers=for_unknown)
     again = api.post(start, 200, json=claim, headers=for_worker).get_json()
     assert again["claimed"] == []
     assert again["refused"][str(run_id)] == "task run is running, not queued"

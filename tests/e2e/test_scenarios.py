@@ -349,12 +349,14 @@ def test_broker_restart_loses_nothing(services_stack):
 
 
 def test_worker_killed_mid_task_is_run_again(services):
+    """The run goes on as a new attempt elsewhere, and the killed worker's
+    container, still running, is removed by the worker that remains."""
     stack = Stack(*services, with_worker=False)
+    client = docker.from_env()
     try:
         stack.project()
-        job = stack.job(
-            "victim", [{"name": "long", "docker": shell("echo started; sleep 4; echo done")}]
-        )
+        first_runs_long = 'echo started; [ "$WATERWHEEL_ATTEMPT" = 1 ] && sleep 120; echo done'
+        job = stack.job("victim", [{"name": "long", "docker": shell(first_runs_long)}])
         process = stack.worker_process()
         stack.activate(stack.task_ids(job)["long"], T)
         wait_for(lambda: stack.states(job, T).get("long") == "running", what="the run to start")
@@ -365,13 +367,18 @@ def test_worker_killed_mid_task_is_run_again(services):
         assert [(r["attempt"], r["state"]) for r in runs] == [(1, "error"), (2, "success")]
         assert "stopped sending heartbeats" in runs[0]["message"]
         assert runs[1]["worker_id"] != runs[0]["worker_id"]
+        orphan = {"label": f"waterwheel.task_run_id={runs[0]['task_run_id']}"}
+        wait_for(
+            lambda: not client.containers.list(all=True, filters=orphan),
+            timeout=30,
+            what="the killed worker's container to be removed",
+        )
     finally:
         stack.stop()
-        client = docker.from_env()
         for container in client.containers.list(
             all=True, filters={"label": "waterwheel.task_name=long"}
         ):
-            container.remove(force=True)  # the killed worker could not clean up
+            container.remove(force=True)  # whatever the test left
 
 
 DECISION_URL = (

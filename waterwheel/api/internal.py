@@ -41,6 +41,16 @@ def task(task_id: uuid.UUID) -> ResponseReturnValue:
         return jsonify(task_definition(session, task_id))
 
 
+@bp.get("/task_runs/<id:task_run_id>")
+def task_run(task_run_id: uuid.UUID) -> ResponseReturnValue:
+    """A run's state and worker: how a worker tells an orphaned container (its
+    run ended, or runs elsewhere) from a live one."""
+    require_config_token(task_run_id)
+    with services().db.read() as session:
+        run = get_or_404(session, TaskRun, task_run_id)
+        return jsonify({"task_run_id": run.id, "state": run.state, "worker_id": run.worker_id})
+
+
 @bp.get("/projects/<id:project_id>/config")
 def project_config(project_id: uuid.UUID) -> ResponseReturnValue:
     require_config_token(project_id)

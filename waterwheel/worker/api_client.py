@@ -124,6 +124,16 @@ class ApiClient:
             raise ApiUnavailable(f"claiming runs: API answered {reply.status}: {reply.error()}")
         return {uuid.UUID(key): why for key, why in reply.json()["refused"].items()}
 
+    def run_state(self, task_run_id: uuid.UUID) -> tuple[str, str | None] | None:
+        """A run's state and the worker it runs on; None when there is no such run."""
+        reply = self.call("GET", f"/int-api/task_runs/{task_run_id}", task_run_id)
+        if reply.status == 404:
+            return None
+        if reply.status != 200:
+            raise ApiUnavailable(f"task run {task_run_id}: API answered {reply.status}")
+        body = reply.json()
+        return body["state"], body["worker_id"]
+
     def append_log(self, task_run_id: uuid.UUID, lines: list[str], end: str | None) -> None:
         """Add lines (and the end marker) to a run's log, kept by the API."""
         reply = self.call(

@@ -131,6 +131,7 @@ class TaskRunner:
             command=definition.get("command"),
             timeout=float(timeout),
             name=definition["task_name"],
+            worker_id=self.worker_id,
         )
         writer = self.open_log(request.task_run_id)
         with self._running_lock:
@@ -145,6 +146,10 @@ class TaskRunner:
         except Exception:
             log.exception("closing the log of %s failed", request.task_run_id)
         return result
+
+    def is_running(self, task_run_id: uuid.UUID) -> bool:
+        with self._running_lock:
+            return task_run_id in self._running
 
     def send_heartbeats(self, stopping: threading.Event) -> None:
         """``running`` for each run in progress, every task_heartbeat until

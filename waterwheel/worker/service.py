@@ -24,6 +24,7 @@ from waterwheel.broker.messages import ConfigUpdate, TaskRequest
 from waterwheel.config import Settings
 from waterwheel.logs.writer import log_writer
 from waterwheel.metrics import Metrics
+from waterwheel.states import State
 from waterwheel.timeutil import format_datetime, utcnow
 from waterwheel.worker.api_client import ApiClient, ApiUnavailable
 from waterwheel.worker.engines import make_engine
@@ -54,12 +55,13 @@ class Worker:
         self.id = uuid.uuid4()
         transport = WsgiTransport(api_app) if api_app is not None else None
         self.api = ApiClient(settings.server_addr, keys, transport)
+        self.engine = engine or make_engine(settings.task_engine)
         self.runner = TaskRunner(
             settings,
             self.id,
             self.api,
             keys,
-            engine or make_engine(settings.task_engine),
+            self.engine,
             broker.publish_progress,
             lambda run_id: log_writer(settings, run_id, self.api),
         )
@@ -119,12 +121,38 @@ class Worker:
             }
         )
 
+    def _orphaned(self, run_id: uuid.UUID, started_by: str | None) -> bool:
+        """Left behind by a worker that died: the run is not ours, and it ended
+        (its worker was declared lost) or runs on another worker now."""
+        if self.runner.is_running(run_id):
+            return False
+        found = self.api.run_state(run_id)
+        if found is None:
+            return True
+        state, worker = found
+        # Without a worker label (an older worker's), only an ended run tells.
+        return state != State.RUNNING or (started_by is not None and worker != started_by)
+
+    def remove_orphans(self) -> int:
+        try:
+            return self.engine.remove_orphans(self._orphaned)
+        except ApiUnavailable as exc:
+            log.warning("looking for orphaned task runs failed: %s", exc)
+            return 0
+
     def _heartbeats(self) -> None:
+        """The worker's heartbeat, and a look for orphans as often as a run
+        can be declared lost (none is an orphan before)."""
+        orphans_every = self.settings.task_heartbeat * self.settings.requeue_missed_heartbeats
+        next_orphans = time.monotonic()
         while not self.stopping.wait(HEARTBEAT_SECONDS):
             try:
                 self.heartbeat()
             except ApiUnavailable as exc:
                 log.warning("worker heartbeat failed: %s", exc)
+            if time.monotonic() >= next_orphans:
+                self.remove_orphans()
+                next_orphans = time.monotonic() + orphans_every
 
     def start(self) -> Worker:
         """Announce the worker to the API (it must be reachable), then take tasks."""

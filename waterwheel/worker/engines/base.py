@@ -37,6 +37,7 @@ class RunSpec:
     command: list[str] | None
     timeout: float  # seconds, counted from the call to `Engine.run`
     name: str  # task name, for labels and thread names
+    worker_id: uuid.UUID | None = None  # the running worker, for labels
 
 
 class Outcome(StrEnum):
@@ -58,10 +59,19 @@ class LogWriter(Protocol):
         """Take one line of the task's output, without its trailing newline."""
 
 
+# Whether what a task run left behind is an orphan: (task run id, the worker
+# that started it as the engine labelled it) -> True to remove it.
+Orphaned = Callable[[uuid.UUID, str | None], bool]
+
+
 class Engine(Protocol):
     def run(self, spec: RunSpec, log: LogWriter, stop: threading.Event) -> Result:
         """Run the task to its end, its timeout, or until `stop` is set; never raises
         for task or engine failures (they become the result)."""
+
+    def remove_orphans(self, orphaned: Orphaned) -> int:
+        """Remove what task runs left behind whose worker died without cleaning
+        up (killed), where ``orphaned`` says so; returns how many were removed."""
 
 
 def exit_result(code: int) -> Result:

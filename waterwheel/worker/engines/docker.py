@@ -16,6 +16,7 @@ import logging
 import math
 import threading
 import time
+import uuid
 
 import docker
 import requests
@@ -23,7 +24,15 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.models.containers import Container
 from docker.utils import parse_repository_tag
 
-from waterwheel.worker.engines.base import LogWriter, Outcome, Result, RunSpec, Waiter, start_pump
+from waterwheel.worker.engines.base import (
+    LogWriter,
+    Orphaned,
+    Outcome,
+    Result,
+    RunSpec,
+    Waiter,
+    start_pump,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +42,7 @@ MAX_CONNECTIONS = 64
 DRAIN_SECONDS = 10.0
 LABEL_TASK_RUN_ID = "waterwheel.task_run_id"
 LABEL_TASK_NAME = "waterwheel.task_name"
+LABEL_WORKER_ID = "waterwheel.worker_id"
 
 _ERRORS = (DockerException, requests.RequestException)
 
@@ -71,7 +81,11 @@ class DockerEngine:
                 entrypoint=spec.command,
                 environment=spec.env,
                 network_mode="host",
-                labels={LABEL_TASK_RUN_ID: str(spec.task_run_id), LABEL_TASK_NAME: spec.name},
+                labels={
+                    LABEL_TASK_RUN_ID: str(spec.task_run_id),
+                    LABEL_TASK_NAME: spec.name,
+                    LABEL_WORKER_ID: str(spec.worker_id),
+                },
             )
         except _ERRORS as exc:
             return Result(Outcome.ERROR, f"cannot {step}: {_reason(exc)}")
@@ -92,6 +106,31 @@ class DockerEngine:
             return Result(Outcome.ERROR, f"docker: {_reason(exc)}")
         finally:
             _remove(container)
+
+    def remove_orphans(self, orphaned: Orphaned) -> int:
+        """Remove the containers of task runs that ``orphaned`` names: a worker
+        killed mid-run leaves its container running (or exited) with nobody
+        to remove it."""
+        try:
+            found = self._docker().containers.list(all=True, filters={"label": LABEL_TASK_RUN_ID})
+        except _ERRORS as exc:
+            logger.warning("cannot list containers to find orphans: %s", _reason(exc))
+            return 0
+        removed = 0
+        for container in found:
+            try:
+                run_id = uuid.UUID(container.labels[LABEL_TASK_RUN_ID])
+            except (KeyError, ValueError):
+                continue  # not one of ours after all
+            if orphaned(run_id, container.labels.get(LABEL_WORKER_ID)):
+                logger.warning(
+                    "removing container %s of task run %s: its worker is gone",
+                    container.short_id,
+                    run_id,
+                )
+                _remove(container)
+                removed += 1
+        return removed
 
     def _stop(self, container: Container) -> None:
         """SIGTERM, then SIGKILL after the grace period (removal kills it anyway)."""

@@ -21,7 +21,15 @@ import time
 from collections.abc import Iterator
 from typing import IO
 
-from waterwheel.worker.engines.base import LogWriter, Outcome, Result, RunSpec, Waiter, start_pump
+from waterwheel.worker.engines.base import (
+    LogWriter,
+    Orphaned,
+    Outcome,
+    Result,
+    RunSpec,
+    Waiter,
+    start_pump,
+)
 
 # Images the local engine imitates with a host program: the repository name
 # (no registry, namespace, tag or digest) -> the programs that stand for it,
@@ -120,6 +128,11 @@ class LocalEngine:
                     self._terminate(proc.pid, waiter)
                 proc.wait()  # reap only now: until then the pid (= pgid) cannot be reused
                 pump.join(DRAIN_SECONDS)
+
+    def remove_orphans(self, orphaned: Orphaned) -> int:
+        """Nothing to find: a host process keeps no label naming its run. (A
+        killed standalone worker's task processes run on to their end.)"""
+        return 0
 
     def _terminate(self, pgid: int, waiter: Waiter) -> None:
         for sig, patience in ((signal.SIGTERM, self.grace), (signal.SIGKILL, None)):
