@@ -152,7 +152,7 @@ def propagate(
     follow; ``force_all`` skips everything below, whatever its rule.
     """
     kind = EDGE_FOR_RESULT.get(result)
-    children = session.execute(_CHILDREN, {"parent": task_id}).all()
+    children = _children(session, task_id)
     branching = result == State.SUCCESS and any(row[3].trigger_rule for row in children)
     decision = read_decision(session, task_id, at) if branching else Decision()
     executions: list[Execution] = []
@@ -167,6 +167,15 @@ def propagate(
         elif edge_kind == kind:
             plain.append((child_id, child_at))
     return executions + claim(session, add_tokens(session, plain), priority)
+
+
+def _children(session: Session, task_id: uuid.UUID) -> list:
+    """A task's active children, read once per transaction: a batch of progress
+    often names one task many times (a catch-up)."""
+    known = session.info.setdefault("children", {})
+    if task_id not in known:
+        known[task_id] = session.execute(_CHILDREN, {"parent": task_id}).all()
+    return known[task_id]
 
 
 def settle(
