@@ -93,20 +93,29 @@ def apply_progress(
         run.id: run
         for run in session.scalars(_RUNS_FOR_UPDATE, {"ids": [p.task_run_id for p in batch]})
     }
-    session.scalars(_TASKS, {"ids": list({run.task_id for run in runs.values()})}).all()
+    # Held here: the session's identity map keeps only weak references.
+    tasks = {
+        task.id: task
+        for task in session.scalars(_TASKS, {"ids": list({r.task_id for r in runs.values()})})
+    }
     executions: list[Execution] = []
     for progress in batch:
         run = runs.get(progress.task_run_id)
-        executions += _apply_one(session, progress, run, default_retry_delay)
+        task = tasks[run.task_id] if run is not None else None
+        executions += _apply_one(session, progress, run, task, default_retry_delay)
     return executions
 
 
 def _apply_one(
-    session: Session, progress: Progress, run: TaskRun | None, default_retry_delay: int
+    session: Session,
+    progress: Progress,
+    run: TaskRun | None,
+    task: Task | None,
+    default_retry_delay: int,
 ) -> list[Execution]:
     """A message for a run that has already ended is a duplicate (redelivery)
     or stale, and changes nothing."""
-    if run is None:
+    if run is None or task is None:
         log.warning("progress for unknown task run %s ignored", progress.task_run_id)
         return []
     if run.state in FINAL_STATES or run.state == State.CANCELLED:
@@ -122,7 +131,6 @@ def _apply_one(
         return []
     run.state = progress.result
     run.finish_datetime = progress.finished_datetime or now
-    task = session.get(Task, run.task_id)  # loaded with the batch
     final = _fails_for_good(task, progress)
     message = progress.message
     run.message = f"{message or 'failed'} (fail_exit_code: no retry)" if final else message
