@@ -404,6 +404,11 @@ def catch_up(db, dispatched):
     return loop
 
 
+def deploy_daily_latest_only(db):
+    daily = {"name": "t", "start": "2025-01-01T00:00:00Z", "period": "1d", "catchup": "latest_only"}
+    deploy(db, [{"name": "a", "depends": ["trigger/t"]}], triggers=[daily])
+
+
 @pytest.mark.parametrize("batch", ["default", "all missed", "all but one"])
 def test_latest_only_catchup_runs_just_the_newest_missed_time(db, monkeypatch, batch):
     from waterwheel.scheduler import triggers
@@ -412,13 +417,7 @@ def test_latest_only_catchup_runs_just_the_newest_missed_time(db, monkeypatch, b
     missed = (today - T0).days + 1
     sizes = {"default": triggers.BATCH, "all missed": missed, "all but one": missed - 1}
     monkeypatch.setattr(triggers, "BATCH", sizes[batch])  # the newest in a batch of its own
-    deploy(
-        db,
-        [{"name": "a", "depends": ["trigger/t"]}],
-        triggers=[
-            {"name": "t", "start": "2025-01-01T00:00:00Z", "period": "1d", "catchup": "latest_only"}
-        ],
-    )
+    deploy_daily_latest_only(db)
     dispatched: list = []
     loop = catch_up(db, dispatched)
     assert [(e.request.trigger_datetime, e.request.priority) for e in dispatched] == [
@@ -435,13 +434,7 @@ def test_latest_only_catchup_runs_just_the_newest_missed_time(db, monkeypatch, b
 
 
 def test_latest_only_does_not_fill_in_a_start_moved_back(db):
-    deploy(
-        db,
-        [{"name": "a", "depends": ["trigger/t"]}],
-        triggers=[
-            {"name": "t", "start": "2025-01-01T00:00:00Z", "period": "1d", "catchup": "latest_only"}
-        ],
-    )
+    deploy_daily_latest_only(db)
     dispatched: list = []
     loop = catch_up(db, dispatched)
     with db.transaction() as session:
