@@ -99,10 +99,13 @@ def apply_progress(
         for task in session.scalars(_TASKS, {"ids": list({r.task_id for r in runs.values()})})
     }
     executions: list[Execution] = []
-    for progress in batch:
-        run = runs.get(progress.task_run_id)
-        task = tasks[run.task_id] if run is not None else None
-        executions += _apply_one(session, progress, run, task, default_retry_delay)
+    # The runs' own changes are written together at commit: nothing below
+    # reads a run row this batch changes (later runs are inserted at once).
+    with session.no_autoflush:
+        for progress in batch:
+            run = runs.get(progress.task_run_id)
+            task = tasks[run.task_id] if run is not None else None
+            executions += _apply_one(session, progress, run, task, default_retry_delay)
     return executions
 
 

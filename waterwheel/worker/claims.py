@@ -12,7 +12,7 @@ import threading
 import uuid
 from dataclasses import dataclass
 
-from waterwheel.worker.api_client import MAX_CLAIM, ApiClient
+from waterwheel.worker.api_client import MAX_CLAIM, ApiClient, ApiUnavailable
 
 
 @dataclass
@@ -52,14 +52,17 @@ class Claims:
         return ask.refusal
 
     def _send(self, batch: list[_Ask]) -> None:
+        refused: dict[uuid.UUID, str] = {}
+        # Unless an answer comes, no slot may take its run for claimed.
+        error: Exception | None = ApiUnavailable("the claim was interrupted")
         try:
             refused = self.api.start_runs([a.run_id for a in batch], self.worker_id)
-        except Exception as exc:  # every slot in the batch hears of it
-            refused, error = {}, exc
-        else:
             error = None
-        with self._changed:
-            for ask in batch:
-                ask.refusal, ask.error, ask.answered = refused.get(ask.run_id), error, True
-            self._sending = False
-            self._changed.notify_all()
+        except Exception as exc:  # every slot in the batch hears of it
+            error = exc
+        finally:  # whatever happened, the waiting slots must not wait forever
+            with self._changed:
+                for ask in batch:
+                    ask.refusal, ask.error, ask.answered = refused.get(ask.run_id), error, True
+                self._sending = False
+                self._changed.notify_all()
