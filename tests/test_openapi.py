@@ -777,8 +777,13 @@ def _internal(api: Api, world: World) -> None:
     for_run = bearer(world.keys.config_token(run_id))
     queued = api.get(run_state, 200, path={"task_run_id": run_id}, headers=for_run).get_json()
     assert (queued["state"], queued["worker_id"]) == ("active", None)
-    claimed = api.post(start, 200, json=claim, headers=for_worker).get_json()
-    assert claimed == {"claimed": [str(run_id)], "refused": {unknown: "task run not found"}}
+    with_definitions = claim | {"task_ids": [world.step0, unknown]}
+    claimed = api.post(start, 200, json=with_definitions, headers=for_worker).get_json()
+    assert claimed == {
+        "claimed": [str(run_id)],
+        "refused": {unknown: "task run not found"},
+        "definitions": {world.step0: definition},  # the unknown task is left out
+    }
     running = api.get(run_state, 200, path={"task_run_id": run_id}, headers=for_run).get_json()
     assert (running["state"], running["worker_id"]) == ("running", world.worker)
     api.get(run_state, 401, path={"task_run_id": run_id})
@@ -804,7 +809,11 @@ def _internal(api: Api, world: World) -> None:
     job, paused = {"job_id": world.simple}, "/api/jobs/{job_id}/paused"
     api.put(paused, 204, path=job, json={"paused": True})
     refused = api.post(start, 200, json=claim_queued, headers=for_worker).get_json()
-    assert refused == {"claimed": [], "refused": {str(queued_id): "task run cancelled: job paused"}}
+    assert refused == {
+        "claimed": [],
+        "refused": {str(queued_id): "task run cancelled: job paused"},
+        "definitions": {},
+    }
     api.put(paused, 204, path=job, json={"paused": False})
     task_runs = "/api/tasks/{task_id}/runs/{trigger_datetime}"
     runs = api.get(task_runs, 200, path=task | {"trigger_datetime": at.isoformat()}).json

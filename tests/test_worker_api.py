@@ -22,13 +22,14 @@ BASE = "http://standalone.invalid:8080/"
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-def queued_runs(client, db, count: int) -> tuple[str, list[uuid.UUID]]:
-    """A job whose task ``a`` has ``count`` queued runs; its job id and the run ids."""
+def queued_runs(client, db, count: int) -> tuple[str, uuid.UUID, list[uuid.UUID]]:
+    """A job whose task ``a`` has ``count`` queued runs; the job, task and run ids."""
     create_project(client)
     job_id = deploy_job(client, job_doc(paused=False))
     task = task_ids(client, job_id)["a"]
     hours = [T0 + timedelta(hours=n) for n in range(count)]
-    return job_id, [uuid.UUID(insert_run(db, task, at, state="active")) for at in hours]
+    runs = [uuid.UUID(insert_run(db, task, at, state="active")) for at in hours]
+    return job_id, uuid.UUID(task), runs
 
 
 def in_process(client, settings: Settings) -> ApiClient:
@@ -51,7 +52,7 @@ def test_in_process_calls_reach_the_api(client, settings):
     assert worker_id in {w["uuid"] for w in client.get("/api/workers").get_json()}
     assert api.task_definition(uuid.uuid4()) is None  # the API's 404
     unknown = uuid.uuid4()
-    assert api.start_runs([unknown], uuid.uuid4()) == {unknown: "task run not found"}
+    assert api.start_runs([unknown], uuid.uuid4(), []) == {unknown: "task run not found"}
 
 
 def test_in_process_calls_keep_the_apis_checks(client, settings):
@@ -61,7 +62,7 @@ def test_in_process_calls_keep_the_apis_checks(client, settings):
     assert reply.status == 401
     assert "config token" in reply.error()
     with pytest.raises(ApiUnavailable, match="401"):
-        api.start_runs([uuid.uuid4()], uuid.uuid4())
+        api.start_runs([uuid.uuid4()], uuid.uuid4(), [])
 
 
 def test_an_unreachable_api_is_reported_not_raised_as_a_crash(settings):
@@ -71,15 +72,17 @@ def test_an_unreachable_api_is_reported_not_raised_as_a_crash(settings):
 
 
 class CountingTransport(WsgiTransport):
-    """The real in-process transport, counting the claims it carries."""
+    """The real in-process transport, noting the requests it carries."""
 
     def __init__(self, app) -> None:
         super().__init__(app)
-        self.claims: list[int] = []
+        self.claims: list[dict] = []
+        self.paths: list[str] = []
 
     def send(self, method, path, headers, body):
+        self.paths.append(path)
         if path == "/int-api/task_runs/start":
-            self.claims.append(len(json.loads(body)["task_run_ids"]))
+            self.claims.append(json.loads(body))
             time.sleep(0.05)  # a slow API: the other slots ask meanwhile
         return super().send(method, path, headers, body)
 
@@ -87,12 +90,12 @@ class CountingTransport(WsgiTransport):
 def test_slots_asking_at_once_share_claims(client, settings, db):
     transport = CountingTransport(client.application)
     api = ApiClient(BASE, TokenKeys.from_settings(settings), transport)
-    job_id, runs = queued_runs(client, db, 12)
+    job_id, task, runs = queued_runs(client, db, 12)
     claims = Claims(api, uuid.uuid4())
     answers: dict[uuid.UUID, str | None] = {}
 
     def slot(run_id: uuid.UUID) -> None:
-        answers[run_id] = claims.claim(run_id)
+        answers[run_id] = claims.claim(run_id, task)
 
     threads = [threading.Thread(target=slot, args=(run_id,)) for run_id in runs * 2]
     for thread in threads:
@@ -100,8 +103,13 @@ def test_slots_asking_at_once_share_claims(client, settings, db):
     for thread in threads:
         thread.join(10)
     # Each run was asked for twice: one slot won it, the other heard why not.
-    assert sorted(transport.claims, reverse=True)[0] > 1 and sum(transport.claims) == 24
-    assert len(transport.claims) < 24
+    sizes = [len(claim["task_run_ids"]) for claim in transport.claims]
+    assert max(sizes) > 1 and sum(sizes) == 24 and len(sizes) < 24
+    # The task's definition came with the first claim, and was cached.
+    assert transport.claims[0]["task_ids"] == [str(task)]
+    assert all(claim["task_ids"] == [] for claim in transport.claims[1:])
+    assert api.task_definition(task)["task_name"] == "a"
+    assert not any(path.startswith("/int-api/tasks/") for path in transport.paths)
     states = {}
     for hour in range(12):
         at = format_datetime(T0 + timedelta(hours=hour))
@@ -118,4 +126,4 @@ def test_a_failed_claim_reaches_every_slot_that_waited(settings):
         ApiClient("http://127.0.0.1:1/", TokenKeys.from_settings(settings)), uuid.uuid4()
     )
     with pytest.raises(ApiUnavailable):
-        claims.claim(uuid.uuid4())
+        claims.claim(uuid.uuid4(), uuid.uuid4())

@@ -4,6 +4,7 @@ the claiming worker)."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 
 from flask import Blueprint, jsonify
@@ -91,19 +92,14 @@ _UPDATE_RUN = (
 )
 
 
-def _claim_body() -> tuple[uuid.UUID, list[uuid.UUID]]:
-    body = json_object()
+def _uuid_list(body: dict, key: str, least: int) -> list[uuid.UUID]:
+    ids = body.get(key, [])
+    if not isinstance(ids, list) or not least <= len(ids) <= MAX_CLAIM:
+        raise bad_request(f"{key}: expected a list of {least} to {MAX_CLAIM} UUIDs")
     try:
-        worker_id = uuid.UUID(str(body["worker_id"]))
-    except (KeyError, ValueError) as exc:
-        raise bad_request(f"worker_id: expected a UUID ({exc})") from None
-    ids = body.get("task_run_ids")
-    if not isinstance(ids, list) or not 1 <= len(ids) <= MAX_CLAIM:
-        raise bad_request(f"task_run_ids: expected a list of 1 to {MAX_CLAIM} UUIDs")
-    try:
-        return worker_id, list(dict.fromkeys(uuid.UUID(str(i)) for i in ids))
+        return list(dict.fromkeys(uuid.UUID(str(i)) for i in ids))
     except ValueError as exc:
-        raise bad_request(f"task_run_ids: expected UUIDs ({exc})") from None
+        raise bad_request(f"{key}: expected UUIDs ({exc})") from None
 
 
 @bp.post("/task_runs/start")
@@ -111,8 +107,16 @@ def start_runs() -> ResponseReturnValue:
     """A worker claims queued runs before running them: exactly one claim of a
     run wins, so a redelivered or republished task request never runs the task
     twice. A run of a paused job (or of a task since removed) is cancelled
-    instead. One call claims what the worker's slots asked for meanwhile."""
-    worker_id, run_ids = _claim_body()
+    instead. One call claims what the worker's slots asked for meanwhile, and
+    brings the definitions of the tasks named in ``task_ids`` (those the worker
+    has not cached), so a new task costs no second request."""
+    body = json_object()
+    try:
+        worker_id = uuid.UUID(str(body["worker_id"]))
+    except (KeyError, ValueError) as exc:
+        raise bad_request(f"worker_id: expected a UUID ({exc})") from None
+    run_ids = _uuid_list(body, "task_run_ids", 1)
+    task_ids = _uuid_list(body, "task_ids", 0)
     require_config_token(worker_id)
     now = utcnow()
     refused: dict[str, str] = {str(run_id): "task run not found" for run_id in run_ids}
@@ -143,4 +147,8 @@ def start_runs() -> ResponseReturnValue:
             else:
                 del refused[key]
                 claimed.append(key)
-    return jsonify({"claimed": claimed, "refused": refused})
+        definitions = {}
+        for task_id in task_ids:
+            with contextlib.suppress(ApiError):  # a task gone has no definition
+                definitions[str(task_id)] = task_definition(session, task_id)
+    return jsonify({"claimed": claimed, "refused": refused, "definitions": definitions})

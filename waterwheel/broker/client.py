@@ -48,7 +48,7 @@ from waterwheel.broker.messages import (
 )
 from waterwheel.broker.topology import DEFAULT_WORKER_QUEUE, Topology
 from waterwheel.config import Settings
-from waterwheel.states import Priority
+from waterwheel.states import Priority, State
 
 log = logging.getLogger(__name__)
 
@@ -199,9 +199,17 @@ class Broker:
         )
 
     def publish_progress(self, progress: Progress) -> None:
-        """To one scheduler; persistent, unlike the original's, so a restart keeps it."""
+        """To one scheduler; persistent, unlike the original's, so a restart keeps
+        it. Heartbeats (``running``) are transient: the next one replaces a lost
+        one, and a worker beating for many runs must not wait on the broker's disk."""
         target = self.topology.results_queue
-        self._publish(progress.to_json(), target.exchange, target.routing_key, declare=target)
+        self._publish(
+            progress.to_json(),
+            target.exchange,
+            target.routing_key,
+            declare=target,
+            persistent=progress.result != State.RUNNING,
+        )
 
     def publish_trigger_update(self, trigger_ids: Iterable[uuid.UUID]) -> None:
         """To every scheduler; transient, as its queues die with their connections."""

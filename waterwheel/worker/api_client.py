@@ -102,27 +102,42 @@ class ApiClient:
             definition = reply.json()
         else:
             raise ApiUnavailable(f"task {task_id}: API answered {reply.status}")
+        self._remember(task_id, definition)
+        return definition
+
+    def knows_task(self, task_id: uuid.UUID) -> bool:
+        with self._lock:
+            return task_id in self._definitions
+
+    def _remember(self, task_id: uuid.UUID, definition: dict[str, Any] | None) -> None:
         with self._lock:
             self._definitions[task_id] = definition
+            self._definitions.move_to_end(task_id)
             while len(self._definitions) > CACHE_SIZE:
                 self._definitions.popitem(last=False)
-        return definition
 
     def forget_task(self, task_id: uuid.UUID) -> None:
         with self._lock:
             self._definitions.pop(task_id, None)
 
-    def start_runs(self, run_ids: list[uuid.UUID], worker_id: uuid.UUID) -> dict[uuid.UUID, str]:
-        """Claim queued runs; returns why each one not claimed must not run."""
-        reply = self.call(
-            "POST",
-            "/int-api/task_runs/start",
-            worker_id,
-            {"worker_id": str(worker_id), "task_run_ids": [str(i) for i in run_ids]},
-        )
+    def start_runs(
+        self, run_ids: list[uuid.UUID], worker_id: uuid.UUID, task_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, str]:
+        """Claim queued runs; returns why each one not claimed must not run.
+        The definitions of ``task_ids`` come back with the claim and are cached."""
+        body = {
+            "worker_id": str(worker_id),
+            "task_run_ids": [str(i) for i in run_ids],
+            "task_ids": [str(i) for i in task_ids],
+        }
+        reply = self.call("POST", "/int-api/task_runs/start", worker_id, body)
         if reply.status != 200:
             raise ApiUnavailable(f"claiming runs: API answered {reply.status}: {reply.error()}")
-        return {uuid.UUID(key): why for key, why in reply.json()["refused"].items()}
+        answer = reply.json()
+        definitions = answer["definitions"]
+        for task_id in task_ids:
+            self._remember(task_id, definitions.get(str(task_id)))
+        return {uuid.UUID(key): why for key, why in answer["refused"].items()}
 
     def run_state(self, task_run_id: uuid.UUID) -> tuple[str, str | None] | None:
         """A run's state and the worker it runs on; None when there is no such run."""

@@ -18,6 +18,7 @@ from waterwheel.worker.api_client import MAX_CLAIM, ApiClient, ApiUnavailable
 @dataclass
 class _Ask:
     run_id: uuid.UUID
+    task_id: uuid.UUID
     answered: bool = False
     refusal: str | None = None
     error: Exception | None = None
@@ -31,10 +32,11 @@ class Claims:
         self._sending = False
         self._changed = threading.Condition()
 
-    def claim(self, run_id: uuid.UUID) -> str | None:
-        """None when the run is ours to run, else why it must not run. Raises
-        ApiUnavailable when the API did not answer."""
-        ask = _Ask(run_id)
+    def claim(self, run_id: uuid.UUID, task_id: uuid.UUID) -> str | None:
+        """None when the run is ours to run, else why it must not run. The
+        task's definition comes with the claim when the API client has not
+        cached it. Raises ApiUnavailable when the API did not answer."""
+        ask = _Ask(run_id, task_id)
         with self._changed:
             self._asks.append(ask)
         while True:
@@ -56,7 +58,8 @@ class Claims:
         # Unless an answer comes, no slot may take its run for claimed.
         error: Exception | None = ApiUnavailable("the claim was interrupted")
         try:
-            refused = self.api.start_runs([a.run_id for a in batch], self.worker_id)
+            unknown = list({a.task_id for a in batch if not self.api.knows_task(a.task_id)})
+            refused = self.api.start_runs([a.run_id for a in batch], self.worker_id, unknown)
             error = None
         except Exception as exc:  # every slot in the batch hears of it
             error = exc

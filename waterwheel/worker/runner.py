@@ -1,10 +1,10 @@
 """Running one task request, from claim to final progress.
 
-The order matters: the definition is fetched before the claim (an unreachable
-API leaves the request unacknowledged, to come again), the claim makes sure no
-other worker runs the same run, and the final progress is published before the
-request is acknowledged, so a worker that dies mid-run leaves a run that the
-scheduler sees go silent and runs again.
+The order matters: the claim makes sure no other worker runs the same run and
+brings the task's definition if it is not cached (an unreachable API leaves
+the request unacknowledged, to come again), and the final progress is
+published before the request is acknowledged, so a worker that dies mid-run
+leaves a run that the scheduler sees go silent and runs again.
 """
 
 from __future__ import annotations
@@ -88,11 +88,11 @@ class TaskRunner:
     def handle(self, request: TaskRequest) -> str | None:
         """Run the request to its end; returns the result, or None when the run
         was not ours to run (already claimed, finished or cancelled)."""
-        definition = self.api.task_definition(request.task_id)
-        refused = self.claims.claim(request.task_run_id)
+        refused = self.claims.claim(request.task_run_id, request.task_id)
         if refused is not None:
             log.info("task run %s not run: %s", request.task_run_id, refused)
             return None
+        definition = self.api.task_definition(request.task_id)  # cached by the claim
         started = utcnow()  # the claim marked the run running; heartbeats follow
         if definition is None:
             result = Result(Outcome.ERROR, "task definition not found")
