@@ -9,7 +9,7 @@ import uuid
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Row, bindparam, select, update
 
 from waterwheel.api import services
 from waterwheel.api.errors import ApiError, bad_request
@@ -18,7 +18,7 @@ from waterwheel.api.request import bearer_token, json_object
 from waterwheel.api.taskdef import task_definition
 from waterwheel.auth.tokens import InvalidToken
 from waterwheel.db.models import Job, Project, Task, TaskRun
-from waterwheel.scheduler.runs import set_token_state
+from waterwheel.scheduler.runs import set_token_states
 from waterwheel.states import State
 from waterwheel.timeutil import utcnow
 from waterwheel.worker.api_client import MAX_CLAIM
@@ -121,6 +121,8 @@ def start_runs() -> ResponseReturnValue:
     now = utcnow()
     refused: dict[str, str] = {str(run_id): "task run not found" for run_id in run_ids}
     claimed: list[str] = []
+    changes: list[dict[str, object]] = []
+    tokens: list[tuple[Row, str]] = []
     with services().db.transaction() as session:
         for found in session.execute(_FIND_RUNS, {"run_ids": run_ids}):
             key = str(found.id)
@@ -129,8 +131,7 @@ def start_runs() -> ResponseReturnValue:
                 continue
             cancelled = "job paused" if found.paused else None if found.active else "task removed"
             state = State.CANCELLED if cancelled else State.RUNNING
-            session.execute(
-                _UPDATE_RUN,
+            changes.append(
                 {
                     "run_id": found.id,
                     "new_state": state,
@@ -139,14 +140,17 @@ def start_runs() -> ResponseReturnValue:
                     "started": None if cancelled else now,
                     "finished": now if cancelled else None,
                     "why": cancelled,
-                },
+                }
             )
-            set_token_state(session, found, state)
+            tokens.append((found, state))
             if cancelled:
                 refused[key] = f"task run cancelled: {cancelled}"
             else:
                 del refused[key]
                 claimed.append(key)
+        if changes:  # each statement once for all runs: one round trip each
+            session.connection().execute(_UPDATE_RUN, changes)
+            set_token_states(session, tokens)
         definitions = {}
         for task_id in task_ids:
             with contextlib.suppress(ApiError):  # a task gone has no definition

@@ -240,6 +240,13 @@ def set_token_state(session: Session, run: RunPlace, state: str) -> None:
     session.execute(_SET_TOKEN_STATE, _place(run) | {"new_state": state})
 
 
+def set_token_states(session: Session, changes: list[tuple[RunPlace, str]]) -> None:
+    """``set_token_state`` for many runs in one round trip to the database."""
+    if changes:
+        params = [_place(run) | {"new_state": state} for run, state in changes]
+        session.connection().execute(_SET_TOKEN_STATE, params)
+
+
 def mark_published(session: Session, executions: list[Execution]) -> None:
     ids = [e.request.task_run_id for e in executions]
     for chunk in _chunks(ids):

@@ -1,9 +1,10 @@
 """Claims of queued runs, gathered from the worker's task slots.
 
 Each slot must claim its run through the API before running it. A slot that
-asks while no claim is on its way sends one for everything asked so far; slots
-asking meanwhile wait and go in the next one. An idle worker's claim goes at
-once; a busy worker's slots share one request and one transaction.
+asks while fewer than ``IN_FLIGHT`` claims are on their way sends one for
+everything asked so far; slots asking meanwhile wait and go in the next one. An
+idle worker's claim goes at once; a busy worker's slots share requests and
+transactions, and a slow answer holds up only part of them.
 """
 
 from __future__ import annotations
@@ -14,11 +15,14 @@ from dataclasses import dataclass
 
 from waterwheel.worker.api_client import MAX_CLAIM, ApiClient, ApiUnavailable
 
+IN_FLIGHT = 2  # claims on their way at once
+
 
 @dataclass
 class _Ask:
     run_id: uuid.UUID
     task_id: uuid.UUID
+    sent: bool = False
     answered: bool = False
     refusal: str | None = None
     error: Exception | None = None
@@ -29,7 +33,7 @@ class Claims:
         self.api = api
         self.worker_id = worker_id
         self._asks: list[_Ask] = []
-        self._sending = False
+        self._in_flight = 0
         self._changed = threading.Condition()
 
     def claim(self, run_id: uuid.UUID, task_id: uuid.UUID) -> str | None:
@@ -41,13 +45,15 @@ class Claims:
             self._asks.append(ask)
         while True:
             with self._changed:
-                while not ask.answered and self._sending:
+                while not ask.answered and (ask.sent or self._in_flight >= IN_FLIGHT):
                     self._changed.wait()
                 if ask.answered:
                     break
-                # Nobody is sending: this slot sends what waits.
-                self._sending = True
+                # Room for one more claim: this slot sends what waits.
+                self._in_flight += 1
                 batch, self._asks = self._asks[:MAX_CLAIM], self._asks[MAX_CLAIM:]
+                for waiting in batch:
+                    waiting.sent = True
             self._send(batch)
         if ask.error is not None:
             raise ask.error
@@ -67,5 +73,5 @@ class Claims:
             with self._changed:
                 for ask in batch:
                     ask.refusal, ask.error, ask.answered = refused.get(ask.run_id), error, True
-                self._sending = False
+                self._in_flight -= 1
                 self._changed.notify_all()
