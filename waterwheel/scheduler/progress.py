@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -76,9 +76,12 @@ _RUNS_FOR_UPDATE = (
 )
 _TASKS = select(Task).where(Task.id.in_(bindparam("ids", expanding=True)))
 _CHILDREN = (
-    select(TaskEdge.child_task_id, TaskEdge.edge_offset, TaskEdge.kind, Task)
+    select(
+        TaskEdge.parent_task_id, TaskEdge.child_task_id, TaskEdge.edge_offset, TaskEdge.kind, Task
+    )
     .join(Task, Task.id == TaskEdge.child_task_id)
-    .where(TaskEdge.parent_task_id == bindparam("parent"), Task.active.is_(True))
+    .where(TaskEdge.parent_task_id.in_(bindparam("parents", expanding=True)))
+    .where(Task.active.is_(True))
 )
 
 
@@ -98,6 +101,7 @@ def apply_progress(
         task.id: task
         for task in session.scalars(_TASKS, {"ids": list({r.task_id for r in runs.values()})})
     }
+    _read_children(session, tasks)
     executions: list[Execution] = []
     # The runs' own changes are written together at commit: nothing below
     # reads a run row this batch changes (later runs are inserted at once).
@@ -180,13 +184,24 @@ def propagate(
     return executions + claim(session, add_tokens(session, plain), priority)
 
 
-def _children(session: Session, task_id: uuid.UUID) -> list:
-    """A task's active children, read once per transaction: a batch of progress
-    often names one task many times (a catch-up)."""
-    known = session.info.setdefault("children", {})
-    if task_id not in known:
-        known[task_id] = session.execute(_CHILDREN, {"parent": task_id}).all()
+def _children(session: Session, task_id: uuid.UUID) -> list[tuple]:
+    """A task's active children (id, edge offset, edge kind, task), read once
+    per transaction: a batch of progress often names one task many times."""
+    known = _read_children(session, [task_id])
     return known[task_id]
+
+
+def _read_children(session: Session, task_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list]:
+    """Read the children of those of ``task_ids`` not read yet in this
+    transaction, with one query; returns what the transaction knows."""
+    known: dict[uuid.UUID, list] = session.info.setdefault("children", {})
+    missing = [task_id for task_id in task_ids if task_id not in known]
+    if missing:
+        for task_id in missing:
+            known[task_id] = []
+        for parent, *child in session.execute(_CHILDREN, {"parents": missing}):
+            known[parent].append(tuple(child))
+    return known
 
 
 def settle(
