@@ -182,6 +182,26 @@ def test_a_batch_of_progress_applies_in_order(db):
     }
 
 
+def test_a_rule_task_is_decided_by_upstream_results_of_the_same_batch(db):
+    deploy(
+        db,
+        [
+            {"name": "a", "depends": ["trigger/t"]},
+            {"name": "b", "depends": ["trigger/t"]},
+            {"name": "c", "depends": ["task/a", "task/b"], "trigger_rule": "all_success"},
+        ],
+    )
+    fire_trigger(db, [T0])
+    ((a, _),) = runs(db, "a")
+    ((b, _),) = runs(db, "b")
+    done = datetime.now(UTC)
+    with db.transaction() as session:
+        downstream = apply_progress(
+            session, [progress_of(a, State.SUCCESS, done), progress_of(b, State.SUCCESS, done)], 300
+        )
+    assert [e.request.task_id for e in downstream] == [task_id(db, "c")]
+
+
 def test_error_stops_and_cancelled_waits(db):
     deploy(
         db, [{"name": "a", "depends": ["trigger/t"]}, {"name": "b", "depends_failure": ["task/a"]}]

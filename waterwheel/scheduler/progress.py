@@ -74,6 +74,9 @@ _RUNS_FOR_UPDATE = (
     .order_by(TaskRun.id)  # one lock order for every scheduler
     .with_for_update()
 )
+_TOKEN_STATE = select(Token.state).where(
+    Token.task_id == bindparam("task"), Token.trigger_datetime == bindparam("at")
+)
 _TASKS = select(Task).where(Task.id.in_(bindparam("ids", expanding=True)))
 _CHILDREN = (
     select(
@@ -90,7 +93,8 @@ def apply_progress(
 ) -> list[Execution]:
     """Record each progress message (in order) on its run; returns the runs
     they queue downstream. The batch's runs are locked and loaded with one
-    query and their tasks with another, so a message costs its writes only.
+    query, their tasks with another and the tasks' children with a third, so
+    a message costs little more than its writes.
     Batches are small (the scheduler takes at most a few hundred at once)."""
     runs = {
         run.id: run
@@ -187,8 +191,7 @@ def propagate(
 def _children(session: Session, task_id: uuid.UUID) -> list[tuple]:
     """A task's active children (id, edge offset, edge kind, task), read once
     per transaction: a batch of progress often names one task many times."""
-    known = _read_children(session, [task_id])
-    return known[task_id]
+    return _read_children(session, [task_id])[task_id]
 
 
 def _read_children(session: Session, task_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, list]:
@@ -272,8 +275,10 @@ def upstream_states(session: Session, task_id: uuid.UUID, at: datetime) -> list[
     ).all()
     states = []
     for parent, offset in edges:
-        token = session.get(Token, (parent, _shift(at, -offset)))
-        states.append(token.state if token is not None and token.state in DONE else None)
+        # A query, not session.get: token states change by UPDATE statements in
+        # this transaction (a progress batch), which a loaded Token would miss.
+        state = session.scalar(_TOKEN_STATE, {"task": parent, "at": _shift(at, -offset)})
+        states.append(state if state in DONE else None)
     return states
 
 
