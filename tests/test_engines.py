@@ -7,6 +7,7 @@ The Docker half needs `scripts/start-docker.sh && scripts/docker-images.sh`.
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 import time
 import uuid
@@ -70,12 +71,14 @@ def docker_client() -> Iterator[docker.DockerClient]:
     client.close()
 
 
-@pytest.fixture(params=["local", "docker"])
-def engine(request: pytest.FixtureRequest) -> Engine:
+@pytest.fixture(params=["local", "local-without-pidfd", "docker"])
+def engine(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Engine:
     # A short grace: the busybox shell is PID 1 in its container and ignores SIGTERM.
     if request.param == "docker":
         request.getfixturevalue("docker_client")
         return DockerEngine(grace=1)
+    if request.param == "local-without-pidfd":  # as on systems other than Linux
+        monkeypatch.delattr(os, "pidfd_open")
     return LocalEngine(grace=1)
 
 

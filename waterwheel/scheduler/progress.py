@@ -30,11 +30,12 @@ from waterwheel.db.models import Job, JobStash, Retry, Task, TaskEdge, TaskRun, 
 from waterwheel.scheduler.rules import DONE, Verdict, decide
 from waterwheel.scheduler.runs import (
     Execution,
+    RunPlace,
     TokenKey,
     add_tokens,
     claim,
     new_run,
-    set_token_state,
+    set_token_states,
 )
 from waterwheel.states import FINAL_STATES, Priority, State
 from waterwheel.timeutil import utcnow
@@ -109,11 +110,17 @@ def apply_progress(
     executions: list[Execution] = []
     # The runs' own changes are written together at commit: nothing below
     # reads a run row this batch changes (later runs are inserted at once).
+    # Their tokens' states are written together too, but before anything
+    # downstream reads them (see ``_apply_one``).
+    token_states: list[tuple[RunPlace, str]] = []
     with session.no_autoflush:
         for progress in batch:
             run = runs.get(progress.task_run_id)
             task = tasks[run.task_id] if run is not None else None
-            executions += _apply_one(session, progress, run, task, default_retry_delay)
+            executions += _apply_one(
+                session, progress, run, task, default_retry_delay, token_states
+            )
+    set_token_states(session, token_states)
     return executions
 
 
@@ -123,9 +130,12 @@ def _apply_one(
     run: TaskRun | None,
     task: Task | None,
     default_retry_delay: int,
+    token_states: list[tuple[RunPlace, str]],
 ) -> list[Execution]:
     """A message for a run that has already ended is a duplicate (redelivery)
-    or stale, and changes nothing."""
+    or stale, and changes nothing. The token state the run sets is appended
+    to ``token_states``, which are written before the result goes downstream
+    (a rule task reads its upstream tokens)."""
     if run is None or task is None:
         log.warning("progress for unknown task run %s ignored", progress.task_run_id)
         return []
@@ -138,7 +148,7 @@ def _apply_one(
     if progress.result == State.RUNNING:
         if run.state != State.RUNNING:
             run.state = State.RUNNING
-            set_token_state(session, run, State.RUNNING)
+            token_states.append((run, State.RUNNING))
         return []
     run.state = progress.result
     run.finish_datetime = progress.finished_datetime or now
@@ -148,9 +158,13 @@ def _apply_one(
     if progress.result in RETRYABLE and run.attempt < (task.retry_max_attempts or 1) and not final:
         delay = retry_delay(task, run.attempt, default_retry_delay)
         session.add(Retry(task_run_id=run.id, retry_at_datetime=now + timedelta(seconds=delay)))
-        set_token_state(session, run, State.RETRY)
+        token_states.append((run, State.RETRY))
         return []
-    set_token_state(session, run, progress.result)
+    token_states.append((run, progress.result))
+    if not _children(session, run.task_id):
+        return []  # nothing downstream to tell (or to read the token state)
+    set_token_states(session, token_states)
+    token_states.clear()
     return propagate(session, run.task_id, run.trigger_datetime, progress.result, run.priority)
 
 

@@ -89,7 +89,7 @@ def exit_result(code: int) -> Result:
     return Result(Outcome.FAILURE, f"exit code {code}", exit_code=code)
 
 
-class _Lines:
+class LineSplitter:
     """Cuts a byte stream into text lines for a LogWriter. A writer that raises is
     reported once and then skipped: the output must still be drained (a task
     blocked on a full pipe would hang) and the task's own result stands."""
@@ -129,7 +129,7 @@ def start_pump(
     not be glued together)."""
 
     def pump() -> None:
-        lines = _Lines(log)
+        lines = LineSplitter(log)
         try:
             for chunk in chunks:
                 lines.feed(chunk, final=framed)

@@ -12,23 +12,23 @@ from __future__ import annotations
 
 import contextlib
 import os
+import selectors
 import shutil
 import signal
 import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator
-from typing import IO
 
 from waterwheel.worker.engines.base import (
+    POLL_SECONDS,
+    LineSplitter,
     LogWriter,
     Orphaned,
     Outcome,
     Result,
     RunSpec,
-    Waiter,
-    start_pump,
+    exit_result,
 )
 
 # Images the local engine imitates with a host program: the repository name
@@ -44,6 +44,8 @@ IMAGE_PROGRAMS: dict[str, tuple[str, ...]] = {
 # How long the output may keep flowing after the task ended: only a process
 # that left the group (setsid) can hold the pipe open that long.
 DRAIN_SECONDS = 5.0
+# How often the exit is looked for where the system has no pidfds.
+EXIT_POLL_SECONDS = 0.01
 
 
 class _CannotRun(Exception):
@@ -116,43 +118,102 @@ class LocalEngine:
                 )
             except OSError as exc:
                 return Result(Outcome.ERROR, f"cannot start {argv[0]!r}: {exc.strerror or exc}")
-            assert proc.stdout is not None
-            pump = start_pump(_chunks(proc.stdout), log, spec.name)
-            waiter = Waiter(lambda: _wait_group(proc.pid), spec.name)
-            try:
-                return waiter.result(deadline, stop, spec.timeout)
-            except ChildProcessError as exc:  # someone else reaped it (SIGCHLD ignored?)
-                return Result(Outcome.ERROR, f"lost track of the task process: {exc}")
-            finally:
-                if not waiter.done:
-                    self._terminate(proc.pid, waiter)
-                proc.wait()  # reap only now: until then the pid (= pgid) cannot be reused
-                pump.join(DRAIN_SECONDS)
+            with _Watched(proc, log) as task:
+                try:
+                    if task.wait(deadline, stop):
+                        return exit_result(task.code)
+                    if stop.is_set():
+                        return Result(Outcome.ERROR, "stopped")
+                    return Result(Outcome.TIMEOUT, f"timed out after {spec.timeout:g} s")
+                except ChildProcessError as exc:  # someone else reaped it (SIGCHLD ignored?)
+                    return Result(Outcome.ERROR, f"lost track of the task process: {exc}")
+                finally:
+                    if task.code is None:
+                        self._terminate(task)
 
     def remove_orphans(self, orphaned: Orphaned) -> int:
         """Nothing to find: a host process keeps no label naming its run. (A
         killed standalone worker's task processes run on to their end.)"""
         return 0
 
-    def _terminate(self, pgid: int, waiter: Waiter) -> None:
+    def _terminate(self, task: _Watched) -> None:
+        """SIGTERM to the whole group, SIGKILL after the grace period."""
         for sig, patience in ((signal.SIGTERM, self.grace), (signal.SIGKILL, None)):
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, sig)
-            if waiter.join(patience):
+                os.killpg(task.pid, sig)
+            if task.wait(time.monotonic() + patience if patience is not None else None):
                 return
 
 
-def _chunks(stream: IO[bytes]) -> Iterator[bytes]:
-    """The pipe's bytes as they come (unbuffered reads: nothing waits for a buffer
-    to fill); closed by the reading thread at the end, never under its feet."""
-    with stream:
-        yield from iter(lambda: os.read(stream.fileno(), 65536), b"")
+class _Watched:
+    """A started task process, watched from the calling thread: its output and
+    its exit arrive through one selector (the pipe and a pidfd), so a run costs
+    no thread of its own. As a context manager, it drains the rest of the
+    output at the end and reaps the process."""
+
+    def __init__(self, proc: subprocess.Popen, log: LogWriter) -> None:
+        assert proc.stdout is not None
+        self.proc = proc
+        self.pid = proc.pid  # also the group id
+        self.code: int | None = None  # the leader's exit code once it exited
+        self._lines: LineSplitter | None = LineSplitter(log)  # None: the output ended
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(proc.stdout, selectors.EVENT_READ)
+        # Without pidfds (not Linux), the exit is polled for between reads.
+        self._pidfd = os.pidfd_open(proc.pid) if hasattr(os, "pidfd_open") else None
+        if self._pidfd is not None:
+            self._selector.register(self._pidfd, selectors.EVENT_READ)
+        self._poll = POLL_SECONDS if self._pidfd is not None else EXIT_POLL_SECONDS
+
+    def wait(self, deadline: float | None, stop: threading.Event | None = None) -> bool:
+        """Pass the output on until the leader exits (True), or until ``deadline``
+        (monotonic) passes or ``stop`` is set (False)."""
+        while self.code is None:
+            remaining = POLL_SECONDS if deadline is None else deadline - time.monotonic()
+            if remaining <= 0 or (stop is not None and stop.is_set()):
+                return False
+            self._step(min(remaining, self._poll))
+            if self._pidfd is None:
+                self.code = _end_group(self.pid, block=False)
+        return True
+
+    def _step(self, timeout: float) -> None:
+        for key, _ in self._selector.select(timeout):
+            if key.fileobj is self._pidfd:
+                self._selector.unregister(self._pidfd)
+                self.code = _end_group(self.pid, block=True)
+            elif self._lines is not None:
+                chunk = os.read(key.fd, 65536)  # what is there: no waiting for a full buffer
+                self._lines.feed(chunk, final=not chunk)
+                if not chunk:
+                    self._selector.unregister(key.fileobj)
+                    self._lines = None
+
+    def __enter__(self) -> _Watched:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        """After the leader's exit: the output until its end, which only a
+        process that left the group (setsid) can hold off, for DRAIN_SECONDS."""
+        try:
+            deadline = time.monotonic() + DRAIN_SECONDS
+            while self._lines is not None and (remaining := deadline - time.monotonic()) > 0:
+                self._step(remaining)
+        finally:
+            self._selector.close()
+            if self._pidfd is not None:
+                os.close(self._pidfd)
+            self.proc.stdout.close()
+            self.proc.wait()  # reaped only now: until then the pid (= pgid) cannot be reused
 
 
-def _wait_group(pid: int) -> int:
-    """Wait for the group leader to exit without reaping it, kill what it left
-    behind in its group, and return its exit code (negative: killed by a signal)."""
-    info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+def _end_group(pid: int, block: bool) -> int | None:
+    """Once the group leader exited: kill what it left behind in its group
+    (before it is reaped, so the pgid cannot be reused), and return its exit
+    code (negative: killed by a signal). None: it has not exited (``block`` False)."""
+    info = os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT | (0 if block else os.WNOHANG))
+    if info is None:
+        return None
     with contextlib.suppress(ProcessLookupError):
         os.killpg(pid, signal.SIGKILL)
     return info.si_status if info.si_code == os.CLD_EXITED else -info.si_status
