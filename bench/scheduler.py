@@ -101,6 +101,23 @@ def _stop(*processes: subprocess.Popen) -> None:
         process.wait(timeout=60)
 
 
+def _wait_consuming(vhost: str, queue: str, consumers: int) -> None:
+    """Until ``queue`` has its ``consumers``: a worker that is still starting
+    would put its start-up time into the first figure."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        listed = subprocess.run(
+            ["rabbitmqctl", "-q", "list_queues", "-p", vhost, "name", "consumers"],
+            capture_output=True,
+            text=True,
+        ).stdout
+        counts = dict(line.split("\t", 1) for line in listed.splitlines() if "\t" in line)
+        if counts.get(queue) == str(consumers):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{queue} did not get its {consumers} consumers")
+
+
 @contextmanager
 def embedded() -> Iterator[str]:
     with tempfile.TemporaryDirectory() as tmp:
@@ -149,6 +166,7 @@ def services() -> Iterator[str]:
     try:
         _wait_healthy(base)
         worker = _spawn("worker", WATERWHEEL_SERVER_ADDR=base + "/", **env)
+        _wait_consuming(vhost, "waterwheel.tasks", int(BASE_ENV["WATERWHEEL_MAX_TASKS"]))
         yield base
     finally:
         _stop(*(p for p in (worker, scheduler, api) if p is not None))
