@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import threading
 import time
 import uuid
@@ -256,6 +257,24 @@ def test_local_leftovers_die_with_the_task() -> None:
     assert result == Result(Outcome.SUCCESS, exit_code=0)
     assert time.monotonic() - started < 5
     assert not alive(int(log.lines[0]))
+
+
+@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd", "without-pidfd"])
+def test_local_task_reaped_by_someone_else_is_an_error_not_a_hang(
+    pidfd: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With SIGCHLD ignored, the kernel reaps children itself: the exit code is lost.
+    if not pidfd:
+        monkeypatch.delattr(os, "pidfd_open")
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    try:
+        started = time.monotonic()
+        result, _ = run(LocalEngine(), spec(["-c", "exit 3"]))
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+    assert result.outcome == Outcome.ERROR
+    assert result.message.startswith("lost track of the task process")
+    assert time.monotonic() - started < 5
 
 
 # Docker engine

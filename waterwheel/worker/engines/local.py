@@ -119,17 +119,14 @@ class LocalEngine:
             except OSError as exc:
                 return Result(Outcome.ERROR, f"cannot start {argv[0]!r}: {exc.strerror or exc}")
             with _Watched(proc, log) as task:
-                try:
-                    if task.wait(deadline, stop):
-                        return exit_result(task.code)
+                if not task.wait(deadline, stop):
+                    self._terminate(task)
                     if stop.is_set():
                         return Result(Outcome.ERROR, "stopped")
                     return Result(Outcome.TIMEOUT, f"timed out after {spec.timeout:g} s")
-                except ChildProcessError as exc:  # someone else reaped it (SIGCHLD ignored?)
-                    return Result(Outcome.ERROR, f"lost track of the task process: {exc}")
-                finally:
-                    if task.code is None:
-                        self._terminate(task)
+                if task.code is None:
+                    return Result(Outcome.ERROR, f"lost track of the task process: {task.lost}")
+                return exit_result(task.code)
 
     def remove_orphans(self, orphaned: Orphaned) -> int:
         """Nothing to find: a host process keeps no label naming its run. (A
@@ -156,11 +153,11 @@ class _Watched:
         self.proc = proc
         self.pid = proc.pid  # also the group id
         self.code: int | None = None  # the leader's exit code once it exited
+        self.lost: str | None = None  # why its exit cannot be known
         self._lines: LineSplitter | None = LineSplitter(log)  # None: the output ended
         self._selector = selectors.DefaultSelector()
         self._selector.register(proc.stdout, selectors.EVENT_READ)
-        # Without pidfds (not Linux), the exit is polled for between reads.
-        self._pidfd = os.pidfd_open(proc.pid) if hasattr(os, "pidfd_open") else None
+        self._pidfd = _pidfd(proc.pid)  # without one, the exit is polled for between reads
         if self._pidfd is not None:
             self._selector.register(self._pidfd, selectors.EVENT_READ)
         self._poll = POLL_SECONDS if self._pidfd is not None else EXIT_POLL_SECONDS
@@ -168,20 +165,30 @@ class _Watched:
     def wait(self, deadline: float | None, stop: threading.Event | None = None) -> bool:
         """Pass the output on until the leader exits (True), or until ``deadline``
         (monotonic) passes or ``stop`` is set (False)."""
-        while self.code is None:
+        while not self.ended:
             remaining = POLL_SECONDS if deadline is None else deadline - time.monotonic()
             if remaining <= 0 or (stop is not None and stop.is_set()):
                 return False
             self._step(min(remaining, self._poll))
             if self._pidfd is None:
-                self.code = _end_group(self.pid, block=False)
+                self._exited(block=False)
         return True
+
+    @property
+    def ended(self) -> bool:
+        return self.code is not None or self.lost is not None
+
+    def _exited(self, block: bool) -> None:
+        try:
+            self.code = _end_group(self.pid, block)
+        except ChildProcessError as exc:  # someone else reaped it (SIGCHLD ignored?)
+            self.lost = str(exc)
 
     def _step(self, timeout: float) -> None:
         for key, _ in self._selector.select(timeout):
             if key.fileobj is self._pidfd:
                 self._selector.unregister(self._pidfd)
-                self.code = _end_group(self.pid, block=True)
+                self._exited(block=True)
             elif self._lines is not None:
                 chunk = os.read(key.fd, 65536)  # what is there: no waiting for a full buffer
                 self._lines.feed(chunk, final=not chunk)
@@ -194,7 +201,11 @@ class _Watched:
 
     def __exit__(self, *exc_info: object) -> None:
         """After the leader's exit: the output until its end, which only a
-        process that left the group (setsid) can hold off, for DRAIN_SECONDS."""
+        process that left the group (setsid) can hold off, for DRAIN_SECONDS.
+        Leaving early (an exception), the group is killed first."""
+        if not self.ended:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGKILL)
         try:
             deadline = time.monotonic() + DRAIN_SECONDS
             while self._lines is not None and (remaining := deadline - time.monotonic()) > 0:
@@ -205,6 +216,15 @@ class _Watched:
                 os.close(self._pidfd)
             self.proc.stdout.close()
             self.proc.wait()  # reaped only now: until then the pid (= pgid) cannot be reused
+
+
+def _pidfd(pid: int) -> int | None:
+    """A descriptor that turns readable when the process exits, or None where
+    there are none: not Linux, or a seccomp profile that refuses them."""
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
 
 
 def _end_group(pid: int, block: bool) -> int | None:
