@@ -453,6 +453,29 @@ def test_latest_only_catchup_runs_just_the_newest_missed_time(db, monkeypatch, b
     assert len(dispatched) == 1 and len(runs(db)) == 1
 
 
+@pytest.mark.parametrize("mode", ["none", "latest_only"])
+def test_skipping_catchup_jumps_millions_of_missed_times(db, monkeypatch, mode):
+    # Every second since 2025: walking the missed times would take minutes
+    # (and hold up every other trigger of the scheduler).
+    from waterwheel.scheduler.schedule import TriggerTimes
+
+    walked = []
+    after = TriggerTimes.after
+    monkeypatch.setattr(TriggerTimes, "after", lambda self, t: walked.append(t) or after(self, t))
+    every_second = {"name": "t", "start": "2025-01-01T00:00:00Z", "period": "1s", "catchup": mode}
+    deploy(db, [{"name": "a", "depends": ["trigger/t"]}], triggers=[every_second])
+    before = datetime.now(UTC).replace(microsecond=0)
+    dispatched: list = []
+    catch_up(db, dispatched)
+    assert len(walked) < 100
+    with db.transaction() as session:
+        trigger = session.scalar(select(Trigger))
+    assert trigger.earliest_trigger_datetime == T0
+    assert before <= trigger.latest_trigger_datetime <= datetime.now(UTC)
+    fed = [e.request.trigger_datetime for e in dispatched]
+    assert fed == ([trigger.latest_trigger_datetime] if mode == "latest_only" else [])
+
+
 def test_latest_only_does_not_fill_in_a_start_moved_back(db):
     deploy_daily_latest_only(db)
     dispatched: list = []

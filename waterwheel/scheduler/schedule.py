@@ -49,17 +49,40 @@ class TriggerTimes:
     def first_due_from(self, moment: datetime) -> datetime | None:
         """The first trigger time whose moment is not before ``moment`` (what a
         trigger that skips missed times fires next), without walking the gap."""
-        wanted = moment - timedelta(seconds=self.offset)
-        if wanted <= self.start:
-            t: datetime | None = self.start
-        elif self.period is not None:
-            steps = -(-(wanted - self.start) // timedelta(seconds=self.period))  # ceiling
-            t = self.start + steps * timedelta(seconds=self.period)
-        else:
-            t = _cron(self.cron or "").next_after(wanted - timedelta(microseconds=1))
+        t = self._first_from(moment - timedelta(seconds=self.offset))
         if t is None or (self.end is not None and t >= self.end):
             return None
         return t
+
+    def last_due(self, now: datetime) -> datetime | None:
+        """The newest trigger time whose moment has come by ``now``, or None,
+        without walking from ``start``: a trigger that skips missed times may
+        have millions of them (every second since years)."""
+        limit = now - timedelta(seconds=self.offset)
+        if self.end is not None:
+            limit = min(limit, self.end - timedelta(microseconds=1))
+        if limit < self.start:
+            return None
+        if self.period is not None:
+            period = timedelta(seconds=self.period)
+            return self.start + (limit - self.start) // period * period
+        # A cron expression only counts forwards: look back over a window that
+        # doubles until it holds a time, then walk the window.
+        window = timedelta(hours=1)
+        while (t := self._first_from(limit - window)) is None or t > limit:
+            window *= 2
+        while (following := self.after(t)) is not None and following <= limit:
+            t = following
+        return t
+
+    def _first_from(self, x: datetime) -> datetime | None:
+        """The first trigger time at or after ``x``, whatever the end."""
+        if x <= self.start:
+            return self.start
+        if self.period is not None:
+            steps = -(-(x - self.start) // timedelta(seconds=self.period))  # ceiling
+            return self.start + steps * timedelta(seconds=self.period)
+        return _cron(self.cron or "").next_after(x - timedelta(microseconds=1))
 
     def fires_at(self, t: datetime) -> datetime:
         """The wall-clock moment trigger time ``t`` is due."""

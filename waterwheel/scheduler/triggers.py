@@ -94,8 +94,9 @@ def fire(
     priority: str,
     fed: list[datetime] | None = None,
 ) -> list[Execution] | None:
-    """Fire ``times`` (ascending) of ``trigger``, with tokens for those of
-    ``fed`` (default: all of them; a catch-up that skips times passes fewer);
+    """Fire ``times`` (ascending) of ``trigger``: the bookmark moves to the
+    newest, with tokens for those of ``fed`` (default: all of them; a catch-up
+    that skips times passes the first and last it skips, and feeds fewer);
     None when the compare-and-set lost: another scheduler fired them, or the
     trigger changed or went."""
     newest, oldest = times[-1], times[0]
@@ -134,19 +135,6 @@ def feed(
     ).all()
     keys = [(task_id, t + timedelta(seconds=offset)) for t in times for task_id, offset in edges]
     return claim(session, add_tokens(session, keys), priority)
-
-
-def catchup_fed(trigger: OwnedTrigger, times: list[datetime], now: datetime) -> list[datetime]:
-    """Which of a batch of missed ``times`` (ascending) get tokens: all of them,
-    none (``none``), or for ``latest_only`` the newest time due by ``now``,
-    once the batch reaches it."""
-    if trigger.catchup == "none":
-        return []
-    if trigger.catchup == "latest_only":
-        following = trigger.times.after(times[-1])
-        newest = following is None or trigger.times.fires_at(following) > now
-        return times[-1:] if newest else []
-    return times
 
 
 def order_catchup(executions: list[Execution], mode: str) -> list[Execution]:
@@ -237,17 +225,35 @@ class TriggerLoop:
     def _fire_trigger(self, trigger: OwnedTrigger, now: datetime) -> None:
         catching_up = trigger.fresh
         trigger.fresh = False
-        if catching_up and trigger.catchup not in SKIPPING_MODES and trigger.earliest is not None:
+        if catching_up and trigger.catchup in SKIPPING_MODES:
+            if not self._skip_missed(trigger, now):
+                return
+        elif catching_up and trigger.earliest is not None:
             self._backfill_start(trigger)
         while times := trigger.times.due(trigger.latest, now, BATCH):
-            fed = catchup_fed(trigger, times, now) if catching_up else times
             priority = Priority.BACKFILL if catching_up else Priority.NORMAL
             with self.db.transaction() as session:
-                executions = fire(session, trigger, times, priority, fed)
+                executions = fire(session, trigger, times, priority)
             if executions is None:
                 self._reload.set()  # someone else moved it: re-read before going on
                 return
             self.dispatch(order_catchup(executions, trigger.catchup) if catching_up else executions)
+
+    def _skip_missed(self, trigger: OwnedTrigger, now: datetime) -> bool:
+        """Move the bookmark over the missed times in one step, firing only the
+        newest for ``latest_only``; False when another scheduler moved it first."""
+        first = trigger.times.next_time(trigger.latest)
+        newest = trigger.times.last_due(now)
+        if first is None or newest is None or newest < first:
+            return True  # nothing was missed
+        fed = [newest] if trigger.catchup == "latest_only" else []
+        with self.db.transaction() as session:
+            executions = fire(session, trigger, [first, newest], Priority.BACKFILL, fed)
+        if executions is None:
+            self._reload.set()
+            return False
+        self.dispatch(executions)
+        return True
 
     def _backfill_start(self, trigger: OwnedTrigger) -> None:
         """``start`` moved before the earliest fired time: fire the gap once."""
