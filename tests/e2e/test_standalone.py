@@ -104,8 +104,13 @@ def test_ctrl_c_mid_task_hands_the_run_back(tmp_path):
     app = Standalone(tmp_path, **FAST_CLOCKS)
     job_id, task_id = deploy(app, "echo started; sleep 3; echo finished")
     app.call("PUT", f"/api/tasks/{task_id}/tokens/{T}", 201, json={})
-    wait_for(lambda: [r for r in runs(app, job_id) if r["state"] == "running"], what="running")
+    (run,) = wait_for(
+        lambda: [r for r in runs(app, job_id) if r["state"] == "running"], what="running"
+    )
     assert app.stop() == 0
+    output = "".join(app.output)
+    assert f"task run {run['task_run_id']} is left to be run again" in output, output
+    assert "Traceback" not in output and " ERROR " not in output, output
 
     again = Standalone(tmp_path, **FAST_CLOCKS)
     done = wait_for(

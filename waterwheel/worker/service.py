@@ -30,7 +30,7 @@ from waterwheel.worker.api_client import ApiClient, ApiUnavailable
 from waterwheel.worker.engines import make_engine
 from waterwheel.worker.engines.base import Engine
 from waterwheel.worker.inprocess import WsgiTransport
-from waterwheel.worker.runner import TaskRunner
+from waterwheel.worker.runner import TaskRunner, WorkerStopped
 
 log = logging.getLogger(__name__)
 
@@ -89,13 +89,19 @@ class Worker:
         )
         return consumer
 
-    def _on_task(self, request: TaskRequest, _message: Message) -> None:
+    def _on_task(self, request: TaskRequest, message: Message) -> None:
         self.metrics.task_received(self.id)
         with self._count_lock:
             self.running += 1
         self.metrics.tasks_running(self.id, self.running)
         try:
             result = self.runner.handle(request)
+        except WorkerStopped:
+            # Expected on a stop, not a failure: the run goes silent and the
+            # scheduler runs it again (see docs/scheduling.md, lost runs).
+            log.info("stopping: task run %s is left to be run again", request.task_run_id)
+            message.requeue()
+            return
         finally:
             with self._count_lock:
                 self.running -= 1
