@@ -141,14 +141,18 @@ def test_task_goes_only_to_workers_of_its_queue(broker: Broker) -> None:
 
 
 def test_progress_is_acked_after_its_handler(broker: Broker) -> None:
-    progress = Progress(
+    ended = Progress(
         uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "failure", uuid.uuid4(), "exit code 98", 98
     )
-    broker.publish_progress(progress)
+    handed_back = Progress(
+        uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "error", uuid.uuid4(), "stopped", None, True
+    )
+    broker.publish_progress(ended)
+    broker.publish_progress(handed_back)
     got: list[Progress] = []
     with running(broker, Kind.PROGRESS, lambda value, _: got.append(value), prefetch=100):
-        wait_for(lambda: len(got) == 1)
-    assert got == [progress]
+        wait_for(lambda: len(got) == 2)
+    assert got == [ended, handed_back]
     assert waiting_messages(broker, broker.topology.results_queue) == 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from waterwheel.db.models import Job, Project, Retry, Task, TaskRun, Token, Trig
 from waterwheel.jobdoc import parse_job
 from waterwheel.scheduler.maintenance import due_retries, requeue_lost, resume_job
 from waterwheel.scheduler.progress import apply_progress, retry_delay
-from waterwheel.scheduler.runs import add_tokens, claim
+from waterwheel.scheduler.runs import LOST_RUN_REQUEUES, add_tokens, claim
 from waterwheel.scheduler.triggers import OwnedTrigger, fire, load_triggers, order_catchup
 from waterwheel.states import State
 
@@ -345,6 +346,40 @@ def test_lost_run_is_requeued_as_new_attempt(db):
         assert session.get(TaskRun, run.id).state == State.ERROR
         assert "stopped sending heartbeats" in session.get(TaskRun, run.id).message
         assert session.get(Token, (run.task_id, T0)).state == State.ACTIVE
+
+
+def interrupt(db, run):
+    """What a worker sends when it stops mid-run: the run is handed back."""
+    progress = replace(progress_of(run, State.ERROR, datetime.now(UTC)), interrupted=True)
+    with db.transaction() as session:
+        return apply_progress(session, [progress], 300)
+
+
+def test_a_run_handed_back_by_a_stopping_worker_runs_again_at_once(db):
+    deploy(db, [{"name": "a", "depends": ["trigger/t"]}, {"name": "b", "depends": ["task/a"]}])
+    fire_trigger(db, [T0])
+    ((first, _),) = runs(db, "a")
+    (execution,) = interrupt(db, first)
+    assert (execution.request.task_id, execution.request.attempt) == (first.task_id, 2)
+    with db.transaction() as session:
+        ended = session.get(TaskRun, first.id)
+        assert ended.state == State.ERROR
+        assert ended.message == f"interrupted: worker {WORKER} was stopped"
+        assert session.get(Token, (first.task_id, T0)).state == State.ACTIVE
+    assert [name for _, name in runs(db)] == ["a", "a"]  # nothing went downstream
+    assert interrupt(db, first) == []  # a duplicate changes nothing
+
+
+def test_a_run_handed_back_too_often_ends_in_error(db):
+    deploy(db, [{"name": "a", "depends": ["trigger/t"]}])
+    fire_trigger(db, [T0])
+    for attempt in range(1, 1 + 1 + LOST_RUN_REQUEUES):  # no retry policy: 1 + requeues
+        (run, _) = runs(db, "a")[-1]
+        assert run.attempt == attempt
+        executions = interrupt(db, run)
+    assert executions == []
+    with db.transaction() as session:
+        assert session.get(Token, (run.task_id, T0)).state == State.ERROR
 
 
 def test_catchup_order():

@@ -381,6 +381,22 @@ def test_worker_killed_mid_task_is_run_again(services):
             container.remove(force=True)  # whatever the test left
 
 
+def test_worker_stopped_mid_task_hands_the_run_back(stack):
+    """A stopped worker ends its runs and says so: each runs again at once as a
+    new attempt, with no wait for it to go silent."""
+    first_runs_long = 'trap "exit 143" TERM; [ "$WATERWHEEL_ATTEMPT" = 1 ] && sleep 120 & wait'
+    job = stack.job("handed_back", [{"name": "long", "docker": shell(first_runs_long)}])
+    stack.activate(stack.task_ids(job)["long"], T)
+    wait_for(lambda: stack.states(job, T).get("long") == "running", what="the run to start")
+    stopped = stack.worker
+    stopped.stop()
+    stack.start_worker()
+    runs = finished(stack, job, T, 2)
+    assert [(r["attempt"], r["state"]) for r in runs] == [(1, "error"), (2, "success")]
+    assert runs[0]["message"] == f"interrupted: worker {stopped.id} was stopped"
+    assert runs[1]["worker_id"] != str(stopped.id)
+
+
 DECISION_URL = (
     '"${WATERWHEEL_SERVER_ADDR}int-api/jobs/$WATERWHEEL_JOB_ID/stash/'
     '$WATERWHEEL_TRIGGER_DATETIME/_decision.$WATERWHEEL_TASK_NAME"'

@@ -100,23 +100,57 @@ def test_a_job_runs_with_no_services_and_ctrl_c_stops_cleanly(tmp_path):
     assert output.rstrip().endswith("stopped")
 
 
-def test_ctrl_c_mid_task_hands_the_run_back(tmp_path):
-    app = Standalone(tmp_path, **FAST_CLOCKS)
-    job_id, task_id = deploy(app, "echo started; sleep 3; echo finished")
-    app.call("PUT", f"/api/tasks/{task_id}/tokens/{T}", 201, json={})
-    (run,) = wait_for(
-        lambda: [r for r in runs(app, job_id) if r["state"] == "running"], what="running"
+def test_ctrl_c_hands_back_running_and_queued_runs(tmp_path):
+    # The default clocks (60 s heartbeats): nothing waits for a run to go silent.
+    one_slot = {"WATERWHEEL_MAX_TASKS": "1"}
+    app = Standalone(tmp_path, **one_slot)
+    app.call("POST", "/api/projects", 201, json={"name": "demo", "description": ""})
+    job_id = "5f3c2a1e-0000-4000-8000-00000000000b"
+    task = {"docker": shell("echo started; sleep 3; echo finished")}
+    document = {
+        "uuid": job_id,
+        "project": "demo",
+        "name": "two",
+        "description": "",
+        "triggers": [],
+        "tasks": [{"name": "a"} | task, {"name": "b"} | task],
+    }
+    app.call("POST", "/api/jobs", 201, json=document)
+    for listed in app.call("GET", f"/api/jobs/{job_id}/tasks"):
+        app.call("PUT", f"/api/tasks/{listed['task_id']}/tokens/{T}", 201, json={})
+    running, waiting = wait_for(
+        lambda: (
+            len(rs := runs(app, job_id)) == 2
+            and any(r["state"] == "running" for r in rs)
+            and sorted(rs, key=lambda r: r["state"] != "running")
+        ),
+        what="one run running and one queued",
     )
+    assert (running["state"], waiting["state"]) == ("running", "active")
     assert app.stop() == 0
     output = "".join(app.output)
-    assert f"task run {run['task_run_id']} is left to be run again" in output, output
+    assert f"task run {running['task_run_id']} is handed back" in output, output
     assert "Traceback" not in output and " ERROR " not in output, output
 
-    again = Standalone(tmp_path, **FAST_CLOCKS)
-    done = wait_for(
-        lambda: [r for r in runs(again, job_id) if r["state"] == "success"], what="the re-run"
+    again = Standalone(tmp_path, **one_slot)
+    final = wait_for(
+        lambda: (
+            (rs := runs(again, job_id))
+            and all(r["state"] != "active" for r in rs)
+            and len([r for r in rs if r["state"] == "success"]) == 2
+            and rs
+        ),
+        what="both runs done",
     )
-    assert [r["attempt"] for r in done] == [2]
+    attempts = sorted((r["name"], r["attempt"], r["state"]) for r in final)
+    first, second = sorted((running["name"], waiting["name"]))
+    expected = {
+        running["name"]: [(running["name"], 1, "error"), (running["name"], 2, "success")],
+        waiting["name"]: [(waiting["name"], 1, "success")],
+    }
+    assert attempts == expected[first] + expected[second]
+    (interrupted,) = [r for r in final if r["state"] == "error"]
+    assert interrupted["message"].startswith("interrupted: worker ")
     assert again.stop() == 0
 
 

@@ -227,6 +227,20 @@ class Broker:
         exchange = self.topology.config_exchange
         self._publish(body, exchange, "", declare=exchange, persistent=False)
 
+    def wait_taken(self, queue: kombu.Queue, timeout: float) -> bool:
+        """Wait until ``queue``'s messages are taken by its consumers, for at
+        most ``timeout`` seconds; False if some are left. Only the in-process
+        broker needs this, as its messages die with the process (RabbitMQ keeps
+        them): for any other it returns True at once."""
+        if not isinstance(self._base.transport, _MemoryTransport):
+            return True
+        deadline = time.monotonic() + timeout
+        while not _MemoryChannel.queues.get(queue.name, PriorityQueue()).empty():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.01)
+        return True
+
     def close(self) -> None:
         self._producers.force_close_all()
         self._producers.connections.force_close_all()

@@ -61,6 +61,9 @@ class Progress:
     # The task's exit code when it ended by exiting: the scheduler compares it
     # with the task's fail_exit_code to decide on a retry.
     exit_code: int | None = None
+    # With result ``error``: the worker was stopped and stopped the run with
+    # it. Not the task's doing: the run is run again at once, as a lost one.
+    interrupted: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -73,6 +76,7 @@ class Progress:
             "worker_id": str(self.worker_id),
             "message": self.message,
             "exit_code": self.exit_code,
+            "interrupted": self.interrupted,
         }
 
     @classmethod
@@ -88,6 +92,7 @@ class Progress:
             worker_id=uuid.UUID(data["worker_id"]),
             message=data.get("message"),
             exit_code=None if exit_code is None else int(exit_code),
+            interrupted=bool(data.get("interrupted", False)),
         )
 
 

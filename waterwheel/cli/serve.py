@@ -164,6 +164,8 @@ def standalone() -> None:
     settings = dataclasses.replace(settings, server_addr=base)
     metrics = Metrics.from_settings(settings)
     running_scheduler = Scheduler(settings, db, broker, metrics).start()
+    if settings.amqp_addr.startswith("memory://"):
+        running_scheduler.requeue_queued()  # their messages went with the last process
     keys = TokenKeys.from_settings(settings)
     running_worker = Worker(settings, broker, keys, metrics, api_app=app).start()
     database = settings.db_url
@@ -176,6 +178,9 @@ def standalone() -> None:
     _wait_for_signal()
     click.echo("stopping: no new tasks are taken; running ones are handed back")
     running_worker.stop()
+    # What the worker reported as it stopped is applied before the scheduler
+    # stops: the in-process broker keeps no message beyond the process.
+    broker.wait_taken(broker.topology.results_queue, timeout=10)
     running_scheduler.stop()
     http.shutdown()
     broker.close()

@@ -21,19 +21,14 @@ from waterwheel.scheduler.runs import (
     Execution,
     TokenKey,
     claim,
+    end_lost,
     is_latest_run,
     new_run,
     runnable_tokens,
-    set_token_state,
 )
 from waterwheel.states import Priority, State
 
 log = logging.getLogger(__name__)
-
-# A run lost with its worker is re-run this many times beyond its retry
-# policy: losing a worker is not the task's fault, but a task that kills its
-# worker every time must stop somewhere.
-LOST_RUN_REQUEUES = 3
 
 
 def due_retries(session: Session, now: datetime, limit: int = 100) -> list[Execution]:
@@ -75,17 +70,8 @@ def requeue_lost(session: Session, silent_since: datetime, now: datetime) -> lis
     executions = []
     for run, task, paused in rows:
         log.warning("task run %s lost: worker %s went silent", run.id, run.worker_id)
-        run.state = State.ERROR
-        run.finish_datetime = now
-        run.updated_datetime = now
-        run.message = f"lost: worker {run.worker_id} stopped sending heartbeats"
-        allowed = (task.retry_max_attempts or 1) + LOST_RUN_REQUEUES
-        if paused or not task.active or run.attempt >= allowed or not is_latest_run(session, run):
-            set_token_state(session, run, State.ERROR)
-            continue
-        executions.append(
-            new_run(session, task, run.trigger_datetime, run.priority, run.attempt + 1)
-        )
+        why = f"lost: worker {run.worker_id} stopped sending heartbeats"
+        executions += end_lost(session, run, task, paused, now, why)
     return executions
 
 

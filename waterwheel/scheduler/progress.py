@@ -34,6 +34,7 @@ from waterwheel.scheduler.runs import (
     TokenKey,
     add_tokens,
     claim,
+    end_lost,
     new_run,
     set_token_states,
 )
@@ -150,6 +151,12 @@ def _apply_one(
             run.state = State.RUNNING
             token_states.append((run, State.RUNNING))
         return []
+    if progress.interrupted:
+        set_token_states(session, token_states)  # the batch's earlier states first
+        token_states.clear()
+        paused = session.get(Job, task.job_id).paused
+        why = f"interrupted: worker {progress.worker_id} was stopped"
+        return end_lost(session, run, task, paused, progress.finished_datetime or now, why)
     run.state = progress.result
     run.finish_datetime = progress.finished_datetime or now
     final = _fails_for_good(task, progress)

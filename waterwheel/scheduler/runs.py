@@ -30,6 +30,10 @@ TokenKey = tuple[uuid.UUID, datetime]
 
 # Keeps IN lists and parameter counts inside every backend's limits.
 CHUNK = 500
+# A run lost with its worker is re-run this many times beyond its retry
+# policy: losing a worker is not the task's fault, but a task that kills its
+# worker every time must stop somewhere.
+LOST_RUN_REQUEUES = 3
 
 
 @dataclass(frozen=True)
@@ -247,6 +251,22 @@ def set_token_states(session: Session, changes: list[tuple[RunPlace, str]]) -> N
         session.connection().execute(_SET_TOKEN_STATE, params)
 
 
+def end_lost(
+    session: Session, run: TaskRun, task: Task, paused: bool, now: datetime, why: str
+) -> list[Execution]:
+    """End a run its worker lost (it went silent, or was stopped) in ``error``,
+    and queue the next attempt while the task allows."""
+    run.state = State.ERROR
+    run.finish_datetime = now
+    run.updated_datetime = now
+    run.message = why
+    allowed = (task.retry_max_attempts or 1) + LOST_RUN_REQUEUES
+    if paused or not task.active or run.attempt >= allowed or not is_latest_run(session, run):
+        set_token_state(session, run, State.ERROR)
+        return []
+    return [new_run(session, task, run.trigger_datetime, run.priority, run.attempt + 1)]
+
+
 def mark_published(session: Session, executions: list[Execution]) -> None:
     ids = [e.request.task_run_id for e in executions]
     for chunk in _chunks(ids):
@@ -258,17 +278,25 @@ def mark_published(session: Session, executions: list[Execution]) -> None:
         )
 
 
+_QUEUED = (
+    select(TaskRun, Task.queue)
+    .join(Task, Task.id == TaskRun.task_id)
+    .where(TaskRun.state == State.ACTIVE)
+    .order_by(TaskRun.queued_datetime)
+)
+
+
 def unpublished(session: Session, older_than: datetime, limit: int = 1000) -> list[Execution]:
     """Runs committed as queued whose message may never have reached the broker."""
     rows = session.execute(
-        select(TaskRun, Task.queue)
-        .join(Task, Task.id == TaskRun.task_id)
-        .where(
-            TaskRun.state == State.ACTIVE,
-            TaskRun.published.is_(False),
-            TaskRun.queued_datetime < older_than,
+        _QUEUED.where(TaskRun.published.is_(False), TaskRun.queued_datetime < older_than).limit(
+            limit
         )
-        .order_by(TaskRun.queued_datetime)
-        .limit(limit)
-    ).all()
+    )
     return [_execution(run, queue) for run, queue in rows]
+
+
+def queued(session: Session) -> list[Execution]:
+    """Every run queued and not started: what an in-process broker, which
+    starts empty, must be sent again."""
+    return [_execution(run, queue) for run, queue in session.execute(_QUEUED)]

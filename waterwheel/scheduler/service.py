@@ -24,7 +24,7 @@ from waterwheel.metrics import Metrics
 from waterwheel.scheduler import maintenance
 from waterwheel.scheduler.membership import Membership
 from waterwheel.scheduler.progress import apply_progress
-from waterwheel.scheduler.runs import Execution, claim, mark_published, unpublished
+from waterwheel.scheduler.runs import Execution, claim, mark_published, queued, unpublished
 from waterwheel.scheduler.triggers import TriggerLoop
 from waterwheel.timeutil import utcnow
 
@@ -66,6 +66,15 @@ class Scheduler:
             self.metrics.task_enqueued(execution.request.priority)
         with self.db.transaction() as session:
             mark_published(session, executions)
+
+    def requeue_queued(self) -> int:
+        """Send every queued run again: for an in-process broker, which starts
+        empty, so the runs queued when the last process stopped are not lost.
+        (RabbitMQ keeps its messages; there this would only duplicate them.)"""
+        with self.db.read() as session:
+            executions = queued(session)
+        self.dispatch(executions)
+        return len(executions)
 
     # Broker handlers: each commits, then publishes; the message is acked after.
 

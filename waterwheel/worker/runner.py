@@ -57,10 +57,6 @@ def task_environment(
     return env
 
 
-class WorkerStopped(Exception):
-    """The worker is shutting down: the request stays unacknowledged."""
-
-
 class TaskRunner:
     def __init__(
         self,
@@ -87,7 +83,8 @@ class TaskRunner:
 
     def handle(self, request: TaskRequest) -> str | None:
         """Run the request to its end; returns the result, or None when the run
-        was not ours to run (already claimed, finished or cancelled)."""
+        was not ours to run (already claimed, finished or cancelled) or was
+        handed back because the worker is stopping."""
         refused = self.claims.claim(request.task_run_id, request.task_id)
         if refused is not None:
             log.info("task run %s not run: %s", request.task_run_id, refused)
@@ -101,9 +98,12 @@ class TaskRunner:
         else:
             result = self._run(request, definition, started)
         if self.stop.is_set() and result.outcome == Outcome.ERROR:
-            # Not the task's fault: leave the run to the scheduler, which sees it
-            # go silent and runs it again as a new attempt.
-            raise WorkerStopped(f"worker stopped during task run {request.task_run_id}")
+            # Not the task's fault: the scheduler runs it again at once.
+            log.info("stopping: task run %s is handed back", request.task_run_id)
+            self._progress(
+                request, started, utcnow(), State.ERROR, "worker stopped", interrupted=True
+            )
+            return None
         outcome = str(result.outcome)
         skip_code = (definition or {}).get("skip_exit_code")
         if skip_code is not None and result.exit_code == skip_code:
@@ -172,6 +172,7 @@ class TaskRunner:
         result: str,
         message: str | None = None,
         exit_code: int | None = None,
+        interrupted: bool = False,
     ) -> None:
         self.publish(
             Progress(
@@ -184,5 +185,6 @@ class TaskRunner:
                 worker_id=self.worker_id,
                 message=message,
                 exit_code=exit_code,
+                interrupted=interrupted,
             )
         )

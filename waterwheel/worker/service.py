@@ -30,7 +30,7 @@ from waterwheel.worker.api_client import ApiClient, ApiUnavailable
 from waterwheel.worker.engines import make_engine
 from waterwheel.worker.engines.base import Engine
 from waterwheel.worker.inprocess import WsgiTransport
-from waterwheel.worker.runner import TaskRunner, WorkerStopped
+from waterwheel.worker.runner import TaskRunner
 
 log = logging.getLogger(__name__)
 
@@ -90,18 +90,15 @@ class Worker:
         return consumer
 
     def _on_task(self, request: TaskRequest, message: Message) -> None:
+        if self.stopping.is_set():  # it arrived as the worker began to stop
+            message.requeue()
+            return
         self.metrics.task_received(self.id)
         with self._count_lock:
             self.running += 1
         self.metrics.tasks_running(self.id, self.running)
         try:
             result = self.runner.handle(request)
-        except WorkerStopped:
-            # Expected on a stop, not a failure: the run goes silent and the
-            # scheduler runs it again (see docs/scheduling.md, lost runs).
-            log.info("stopping: task run %s is left to be run again", request.task_run_id)
-            message.requeue()
-            return
         finally:
             with self._count_lock:
                 self.running -= 1
@@ -180,9 +177,12 @@ class Worker:
         return self
 
     def stop(self) -> None:
-        """Stop taking tasks; running ones are ended (their runs go back to the queue)."""
+        """Stop taking tasks, then end the running ones, whose runs are handed
+        back to be run again (by another worker, or this one once restarted)."""
         self.stopping.set()
-        self.runner.stop.set()
+        for slot in self.slots:  # no slot takes a request from now on...
+            slot.stop(timeout=0)
+        self.runner.stop.set()  # ...so none takes the new attempt of a run handed back
         self.config.stop()
         for slot in self.slots:
             slot.stop()
