@@ -35,6 +35,8 @@ from waterwheel.worker.runner import TaskRunner
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 5
+# How long stopping may take beyond the engine's grace period for the tasks.
+STOP_MARGIN_SECONDS = 10
 STARTUP_ATTEMPTS = 5
 
 
@@ -184,8 +186,12 @@ class Worker:
             slot.stop(timeout=0)
         self.runner.stop.set()  # ...so none takes the new attempt of a run handed back
         self.config.stop()
+        # A task that ignores SIGTERM is killed after the engine's grace period;
+        # its run is handed back only after that.
+        deadline = time.monotonic() + self.engine.grace + STOP_MARGIN_SECONDS
         for slot in self.slots:
-            slot.stop()
+            if not slot.stop(timeout=max(0.0, deadline - time.monotonic())):
+                log.warning("a task slot did not stop in time; its run will be found lost")
         for thread in self._threads:
             thread.join(timeout=HEARTBEAT_SECONDS + 1)
         log.info("worker %s stopped", self.id)

@@ -65,6 +65,9 @@ Orphaned = Callable[[uuid.UUID, str | None], bool]
 
 
 class Engine(Protocol):
+    # Seconds a stopped task is given to exit after SIGTERM, before SIGKILL.
+    grace: float
+
     def run(self, spec: RunSpec, log: LogWriter, stop: threading.Event) -> Result:
         """Run the task to its end, its timeout, or until `stop` is set; never raises
         for task or engine failures (they become the result)."""
