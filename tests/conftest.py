@@ -57,10 +57,11 @@ def empty_postgres(name: str) -> sa.URL:
     return url
 
 
-def fresh_postgres() -> Database:
-    # One database per test process, so parallel runs never drop each other's.
+def fresh_postgres(use: str) -> Database:
+    """A new database for ``use``, of this test process: parallel runs, and the
+    uses within one run, never drop each other's."""
     base = sa.engine.make_url(PG_URL).database
-    url = empty_postgres(f"{base}_{os.getpid()}")
+    url = empty_postgres(f"{base}_{use}_{os.getpid()}")
     return Database(url.render_as_string(hide_password=False))
 
 
@@ -92,7 +93,7 @@ def db(
             path = tmp_path_factory.mktemp("sqlite") / "waterwheel.db"
             database = Database(f"sqlite:///{path}")
         else:
-            database = fresh_postgres()
+            database = fresh_postgres("unit")
         database.upgrade()
         _databases[kind] = database
     database = _databases[kind]

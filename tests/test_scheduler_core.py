@@ -20,6 +20,7 @@ from waterwheel.scheduler.progress import apply_progress, retry_delay
 from waterwheel.scheduler.runs import LOST_RUN_REQUEUES, add_tokens, claim
 from waterwheel.scheduler.triggers import OwnedTrigger, fire, load_triggers, order_catchup
 from waterwheel.states import State
+from waterwheel.timeutil import format_datetime
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 WORKER = uuid.uuid4()
@@ -459,6 +460,14 @@ def catch_up(db, dispatched):
     return loop
 
 
+def fire_until_caught_up(loop) -> int:
+    """Passes of the trigger loop until nothing is due now; returns how many fired."""
+    passes = 0
+    while (upcoming := loop._fire_due()) is not None and upcoming[0] <= datetime.now(UTC):
+        passes += 1
+    return passes
+
+
 def deploy_daily_latest_only(db):
     daily = {"name": "t", "start": "2025-01-01T00:00:00Z", "period": "1d", "catchup": "latest_only"}
     deploy(db, [{"name": "a", "depends": ["trigger/t"]}], triggers=[daily])
@@ -521,6 +530,50 @@ def test_latest_only_does_not_fill_in_a_start_moved_back(db):
     loop._refresh()
     loop._fire_due()
     assert len(dispatched) == len(runs(db)) == 1  # the thirty older days stay skipped
+
+
+@pytest.mark.parametrize("schedule", [{"period": "1d"}, {"cron": "0 0 0 * * *"}])
+def test_a_start_moved_back_fires_the_whole_gap_once(db, monkeypatch, schedule):
+    from waterwheel.scheduler import triggers
+
+    monkeypatch.setattr(triggers, "BATCH", 4)  # a gap of several batches
+    trigger = {"name": "t", "start": "2026-01-01T00:00:00Z", "catchup": "earliest"} | schedule
+    deploy(db, [{"name": "a", "depends": ["trigger/t"]}], triggers=[trigger])
+    dispatched: list = []
+    loop = catch_up(db, dispatched)
+    passes = fire_until_caught_up(loop)
+    fired = len(runs(db))
+    assert 1 + passes == -(-fired // 4)  # a batch a pass (catch_up made the first)
+    with db.transaction() as session:
+        session.scalar(select(Trigger)).start_datetime = datetime(2025, 12, 22, tzinfo=UTC)
+    loop.reload()
+    loop._refresh()
+    fire_until_caught_up(loop)
+    times = sorted(r.trigger_datetime for r, _ in runs(db))
+    assert len(times) == fired + 10 == len(set(times))
+    assert times[:11] == [datetime(2025, 12, 22, tzinfo=UTC) + timedelta(days=n) for n in range(11)]
+    with db.transaction() as session:
+        assert session.scalar(select(Trigger.earliest_trigger_datetime)) == times[0]
+
+
+def test_a_long_catch_up_holds_up_no_other_trigger(db, monkeypatch):
+    from waterwheel.scheduler import triggers
+
+    monkeypatch.setattr(triggers, "BATCH", 4)
+    now = datetime.now(UTC).replace(microsecond=0)
+    backlog = {
+        "name": "backlog",
+        "start": format_datetime(now - timedelta(hours=99)),
+        "period": "1h",
+    }
+    due = {"name": "due", "start": format_datetime(now - timedelta(seconds=1)), "period": "1d"}
+    deploy(
+        db,
+        [{"name": "a", "depends": ["trigger/backlog"]}, {"name": "b", "depends": ["trigger/due"]}],
+        triggers=[backlog, due],
+    )
+    catch_up(db, [])  # one pass
+    assert sorted(name for _, name in runs(db)) == ["a"] * 4 + ["b"]
 
 
 def test_owned_trigger_next_moment_with_offset():

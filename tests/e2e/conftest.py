@@ -64,7 +64,7 @@ def services_settings(amqp: str) -> tuple[Settings, Database]:
         service_missing(
             f"Docker with image {IMAGE}", "scripts/start-docker.sh && scripts/docker-images.sh"
         )
-    db = fresh_postgres()
+    db = fresh_postgres("e2e")
     settings = Settings(
         db_url=db.url,
         amqp_addr=amqp,

@@ -61,6 +61,10 @@ class TriggerTimes:
         limit = now - timedelta(seconds=self.offset)
         if self.end is not None:
             limit = min(limit, self.end - timedelta(microseconds=1))
+        return self._newest_up_to(limit)
+
+    def _newest_up_to(self, limit: datetime) -> datetime | None:
+        """The newest trigger time at or before ``limit``, whatever the end."""
         if limit < self.start:
             return None
         if self.period is not None:
@@ -101,11 +105,12 @@ class TriggerTimes:
         return times
 
     def before(self, earliest: datetime, limit: int) -> list[datetime]:
-        """Up to ``limit`` trigger times from ``start`` up to ``earliest`` (exclusive):
-        the back-fill owed when ``start`` was moved earlier."""
+        """The newest ``limit`` trigger times before ``earliest``, ascending: the
+        back-fill owed when ``start`` was moved earlier, fired newest part first
+        so that ``earliest`` keeps track of what is left."""
         times: list[datetime] = []
-        t = self.first()
-        while t is not None and t < earliest and len(times) < limit:
+        t = self._newest_up_to(earliest - timedelta(microseconds=1))
+        while t is not None and len(times) < limit:
             times.append(t)
-            t = self.after(t)
-        return times
+            t = self._newest_up_to(t - timedelta(microseconds=1))
+        return times[::-1]

@@ -206,38 +206,45 @@ class TriggerLoop:
         self.triggers = owned
 
     def _fire_due(self) -> tuple[datetime, uuid.UUID] | None:
-        """Fire everything due; returns the next moment something is due."""
+        """Fire a batch of what is due of each trigger; returns the next moment
+        something is due (now, while a catch-up goes on)."""
         now = utcnow()
         upcoming: tuple[datetime, uuid.UUID] | None = None
         for trigger in list(self.triggers.values()):
             try:
-                self._fire_trigger(trigger, now)
+                more = self._fire_trigger(trigger, now)
             except Exception:
                 log.exception("firing trigger %s failed; will retry", trigger.id)
                 self._reload.set()
                 continue
-            moment = trigger.next_moment()
+            moment = now if more else trigger.next_moment()
             if moment is not None and (upcoming is None or moment < upcoming[0]):
                 upcoming = (moment, trigger.id)
         self.on_queue_length(len(self.triggers), upcoming[1] if upcoming else None)
         return upcoming
 
-    def _fire_trigger(self, trigger: OwnedTrigger, now: datetime) -> None:
-        catching_up = trigger.fresh
-        trigger.fresh = False
-        if catching_up and trigger.catchup in SKIPPING_MODES:
+    def _fire_trigger(self, trigger: OwnedTrigger, now: datetime) -> bool:
+        """Fire one batch of what is due, so that a long catch-up does not hold
+        up the other triggers; True when more is due."""
+        if trigger.fresh and trigger.catchup in SKIPPING_MODES:
+            trigger.fresh = False
             if not self._skip_missed(trigger, now):
-                return
-        elif catching_up and trigger.earliest is not None:
-            self._backfill_start(trigger)
-        while times := trigger.times.due(trigger.latest, now, BATCH):
-            priority = Priority.BACKFILL if catching_up else Priority.NORMAL
-            with self.db.transaction() as session:
-                executions = fire(session, trigger, times, priority)
-            if executions is None:
-                self._reload.set()  # someone else moved it: re-read before going on
-                return
-            self.dispatch(order_catchup(executions, trigger.catchup) if catching_up else executions)
+                return False
+        if trigger.fresh and trigger.earliest is not None and self._backfill_start(trigger):
+            return True
+        times = trigger.times.due(trigger.latest, now, BATCH)
+        if not times:
+            trigger.fresh = False  # caught up
+            return False
+        catching_up = trigger.fresh
+        priority = Priority.BACKFILL if catching_up else Priority.NORMAL
+        with self.db.transaction() as session:
+            executions = fire(session, trigger, times, priority)
+        if executions is None:
+            self._reload.set()  # someone else moved it: re-read before going on
+            return False
+        self.dispatch(order_catchup(executions, trigger.catchup) if catching_up else executions)
+        return len(times) == BATCH
 
     def _skip_missed(self, trigger: OwnedTrigger, now: datetime) -> bool:
         """Move the bookmark over the missed times in one step, firing only the
@@ -255,11 +262,13 @@ class TriggerLoop:
         self.dispatch(executions)
         return True
 
-    def _backfill_start(self, trigger: OwnedTrigger) -> None:
-        """``start`` moved before the earliest fired time: fire the gap once."""
+    def _backfill_start(self, trigger: OwnedTrigger) -> bool:
+        """``start`` moved before the earliest fired time: fire the newest batch
+        of the gap, once; False when none of it is left."""
+        assert trigger.earliest is not None
         times = trigger.times.before(trigger.earliest, BATCH)
         if not times:
-            return
+            return False
         with self.db.transaction() as session:
             moved = session.execute(
                 update(Trigger)
@@ -271,6 +280,9 @@ class TriggerLoop:
                 .execution_options(synchronize_session=False)
             ).rowcount
             executions = feed(session, trigger.id, times, Priority.BACKFILL) if moved else []
-        if moved:
-            trigger.earliest = times[0]
-            self.dispatch(order_catchup(executions, trigger.catchup))
+        if not moved:
+            self._reload.set()  # someone else moved it: re-read before going on
+            return False
+        trigger.earliest = times[0]
+        self.dispatch(order_catchup(executions, trigger.catchup))
+        return True
