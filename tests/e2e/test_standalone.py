@@ -9,8 +9,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pytest
 import requests
 
 from tests.e2e.stack import shell, wait_for
@@ -62,6 +64,22 @@ class Standalone:
         return code
 
 
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Callable[..., Standalone]]:
+    """Starts ``waterwheel standalone`` in ``tmp_path``; kills what a failed test left running."""
+    started: list[Standalone] = []
+
+    def start(**env: str) -> Standalone:
+        started.append(Standalone(tmp_path, **env))
+        return started[-1]
+
+    yield start
+    for app in started:
+        if app.process.poll() is None:
+            app.process.kill()
+            app.process.wait()
+
+
 def deploy(app: Standalone, script: str) -> tuple[str, str]:
     app.call("POST", "/api/projects", 201, json={"name": "demo", "description": ""})
     job_id = "5f3c2a1e-0000-4000-8000-00000000000a"
@@ -82,8 +100,8 @@ def runs(app: Standalone, job_id: str) -> list[dict]:
     return app.call("GET", f"/api/jobs/{job_id}/runs/{T}")
 
 
-def test_a_job_runs_with_no_services_and_ctrl_c_stops_cleanly(tmp_path):
-    app = Standalone(tmp_path)
+def test_a_job_runs_with_no_services_and_ctrl_c_stops_cleanly(start, tmp_path):
+    app = start()
     started = time.monotonic()
     job_id, task_id = deploy(app, "echo hello from standalone")
     app.call("PUT", f"/api/tasks/{task_id}/tokens/{T}", 201, json={})
@@ -100,10 +118,10 @@ def test_a_job_runs_with_no_services_and_ctrl_c_stops_cleanly(tmp_path):
     assert output.rstrip().endswith("stopped")
 
 
-def test_ctrl_c_hands_back_running_and_queued_runs(tmp_path):
+def test_ctrl_c_hands_back_running_and_queued_runs(start):
     # The default clocks (60 s heartbeats): nothing waits for a run to go silent.
     one_slot = {"WATERWHEEL_MAX_TASKS": "1"}
-    app = Standalone(tmp_path, **one_slot)
+    app = start(**one_slot)
     app.call("POST", "/api/projects", 201, json={"name": "demo", "description": ""})
     job_id = "5f3c2a1e-0000-4000-8000-00000000000b"
     task = {"docker": shell("echo started; sleep 3; echo finished")}
@@ -132,7 +150,7 @@ def test_ctrl_c_hands_back_running_and_queued_runs(tmp_path):
     assert f"task run {running['task_run_id']} is handed back" in output, output
     assert "Traceback" not in output and " ERROR " not in output, output
 
-    again = Standalone(tmp_path, **one_slot)
+    again = start(**one_slot)
     final = wait_for(
         lambda: (
             (rs := runs(again, job_id))
@@ -154,15 +172,15 @@ def test_ctrl_c_hands_back_running_and_queued_runs(tmp_path):
     assert again.stop() == 0
 
 
-def test_killed_mid_task_the_run_is_run_again(tmp_path):
-    app = Standalone(tmp_path, **FAST_CLOCKS)
+def test_killed_mid_task_the_run_is_run_again(start):
+    app = start(**FAST_CLOCKS)
     job_id, task_id = deploy(app, "echo started; sleep 2; echo finished")
     app.call("PUT", f"/api/tasks/{task_id}/tokens/{T}", 201, json={})
     wait_for(lambda: [r for r in runs(app, job_id) if r["state"] == "running"], what="running")
     app.process.kill()
     app.process.wait()
 
-    again = Standalone(tmp_path, **FAST_CLOCKS)
+    again = start(**FAST_CLOCKS)
     final = wait_for(
         lambda: (rs := runs(again, job_id)) and rs[-1]["state"] == "success" and rs,
         what="the re-run",
