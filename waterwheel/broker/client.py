@@ -234,8 +234,9 @@ class Broker:
         them): for any other it returns True at once."""
         if not isinstance(self._base.transport, _MemoryTransport):
             return True
+        waiting = _MemoryChannel.queues.get(queue.name)
         deadline = time.monotonic() + timeout
-        while not _MemoryChannel.queues.get(queue.name, PriorityQueue()).empty():
+        while waiting is not None and not waiting.empty():
             if time.monotonic() >= deadline:
                 return False
             time.sleep(0.01)
