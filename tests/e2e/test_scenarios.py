@@ -369,7 +369,7 @@ def test_worker_killed_mid_task_is_run_again(services):
         assert runs[1]["worker_id"] != runs[0]["worker_id"]
         orphan = {"label": f"waterwheel.task_run_id={runs[0]['task_run_id']}"}
         wait_for(
-            lambda: not client.containers.list(all=True, filters=orphan),
+            lambda: not client.containers.list(all=True, filters=orphan, ignore_removed=True),
             timeout=30,
             what="the killed worker's container to be removed",
         )

@@ -112,7 +112,10 @@ class DockerEngine:
         killed mid-run leaves its container running (or exited) with nobody
         to remove it."""
         try:
-            found = self._docker().containers.list(all=True, filters={"label": LABEL_TASK_RUN_ID})
+            # Runs end while the list is read: a container gone since is no orphan.
+            found = self._docker().containers.list(
+                all=True, filters={"label": LABEL_TASK_RUN_ID}, ignore_removed=True
+            )
         except _ERRORS as exc:
             logger.warning("cannot list containers to find orphans: %s", _reason(exc))
             return 0
