@@ -23,12 +23,7 @@ PG_URL = os.environ.get(
     "WATERWHEEL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/waterwheel_test"
 )
 IN_CI = os.environ.get("CI", "").lower() == "true"
-SAMPLES = Path(
-    os.environ.get(
-        "WATERWHEEL_SAMPLES",
-        Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "original-jobs",
-    )
-)
+SAMPLES = Path(__file__).parent / "data" / "original-jobs"  # written for the original
 HMAC_SECRET = "test-secret-that-is-long-enough-for-hs256"
 
 

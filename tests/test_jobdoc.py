@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,12 +29,7 @@ from waterwheel.jobdoc import (
     parse_reference,
 )
 
-SAMPLES = Path(
-    os.environ.get(
-        "WATERWHEEL_SAMPLES",
-        Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "original-jobs",
-    )
-)
+SAMPLES = Path(__file__).parent / "data" / "original-jobs"  # written for the original
 YAML_TYPES = ["application/x-yaml", "application/yaml", "text/yaml", "text/x-yaml"]
 JOB_SAMPLES = sorted(
     path.name

@@ -16,8 +16,12 @@ import pytest
 import requests
 
 from tests.e2e.stack import shell, wait_for
+from waterwheel.compat.loader import load_file, shim_imports
+from waterwheel.compat.translate import translate
+from waterwheel.states import FINAL_STATES
 
 T = "2025-01-01T00:00:00Z"
+DAGS = Path(__file__).resolve().parents[1] / "compat" / "dags"
 FAST_CLOCKS = {
     "WATERWHEEL_TASK_HEARTBEAT": "1s",
     "WATERWHEEL_REQUEUE_INTERVAL": "1s",
@@ -188,3 +192,43 @@ def test_killed_mid_task_the_run_is_run_again(start):
     assert [(r["attempt"], r["state"]) for r in final] == [(1, "error"), (2, "success")]
     assert "stopped sending heartbeats" in final[0]["message"]
     assert again.stop() == 0
+
+
+def test_airflow_tasks_run_in_the_interpreter_running_waterwheel(start, tmp_path):
+    """Started by its full path with its bin folder off PATH (as a service
+    manager starts a virtual environment's Waterwheel), standalone still runs
+    the Airflow runner with its own Python, not the first python3 on PATH."""
+    decoys = tmp_path / "decoys"
+    decoys.mkdir()
+    for name in ("python", "python3"):
+        decoy = decoys / name
+        decoy.write_text(
+            '#!/bin/sh\necho "decoy $0: not the Python running Waterwheel" >&2\nexit 3\n'
+        )
+        decoy.chmod(0o755)
+    assert Path(sys.executable).parent.as_posix() not in ("/usr/bin", "/bin")
+    app = start(PATH=f"{decoys}:/usr/bin:/bin")
+    app.call("POST", "/api/projects", 201, json={"name": "airflow", "description": ""})
+    with shim_imports(DAGS):
+        (dag,) = load_file(DAGS / "v3_taskflow.py").dags
+    document = translate(dag, project="airflow", flavour="3", dags_folder=DAGS).document
+    document |= {"paused": False, "triggers": []}
+    for task in document["tasks"]:
+        task["depends"] = [d for d in task["depends"] if not d.startswith("trigger/")]
+    app.call("POST", "/api/jobs", 201, json=document)
+    job_id = document["uuid"]
+    at = app.call("POST", f"/api/jobs/{job_id}/trigger", 201, json={})["trigger_datetime"]
+    names = {t["name"] for t in app.call("GET", f"/api/jobs/{job_id}/tasks")}
+
+    def ended() -> dict[str, str] | None:
+        states = {r["name"]: r["state"] for r in app.call("GET", f"/api/jobs/{job_id}/runs/{at}")}
+        return states if set(states) == names and set(states.values()) <= FINAL_STATES else None
+
+    states = wait_for(ended, timeout=90, what="every task of v3_taskflow to end")
+    assert set(states.values()) == {"success"}, states
+    (show,) = [r for r in app.call("GET", f"/api/jobs/{job_id}/runs/{at}") if r["name"] == "show"]
+    lines = [
+        line["line"]
+        for line in app.call("GET", f"/api/task_runs/{show['task_run_id']}/log")["lines"]
+    ]
+    assert "show 3 from show" in lines, lines

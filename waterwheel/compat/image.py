@@ -23,13 +23,16 @@ from pathlib import Path, PurePosixPath
 import docker
 import docker.errors
 import requests
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 import waterwheel
 
-# What the runner imports besides the standard library and Waterwheel, found by
-# importing the runner, its templating and the whole shim in a clean interpreter
-# and listing sys.modules (tests/e2e/test_airflow_image.py checks it still is).
-RUNTIME_DISTRIBUTIONS = ("Jinja2", "MarkupSafe", "croniter", "python-dateutil", "six")
+# The distributions the runner, its templating and the shim import directly;
+# what they need in turn is read from the installed metadata, so the image
+# follows dependency releases (tests/e2e/test_airflow_image.py checks that the
+# closure covers every module they import).
+RUNNER_REQUIREMENTS = ("Jinja2", "croniter")
 SITE = PurePosixPath("/opt/waterwheel/python")  # on the image's PYTHONPATH
 HOST_PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
 DEFAULT_BASE = f"python:{HOST_PYTHON}-slim"
@@ -122,18 +125,38 @@ def _copy_packages(dest: Path, echo: Echo) -> None:
     source = Path(waterwheel.__file__).parent
     echo(f"adding waterwheel {waterwheel.__version__} from {source}")
     shutil.copytree(source, dest / "waterwheel", ignore=_BYTECODE)
-    for name in RUNTIME_DISTRIBUTIONS:
+    for name in runtime_distributions():
         _copy_distribution(name, dest, echo)
+
+
+def runtime_distributions() -> list[str]:
+    """RUNNER_REQUIREMENTS and everything they require on this interpreter, as
+    installed (extras left out, markers evaluated here: the image has this
+    Python version), sorted by canonical name."""
+    found: dict[str, str] = {}
+    pending = list(RUNNER_REQUIREMENTS)
+    while pending:
+        name = pending.pop()
+        key = canonicalize_name(name)
+        if key in found:
+            continue
+        try:
+            dist = importlib.metadata.distribution(name)
+        except importlib.metadata.PackageNotFoundError:
+            raise ImageError(f"{name} is not installed here: pip install {name}") from None
+        found[key] = dist.metadata["Name"]
+        for line in dist.requires or ():
+            requirement = Requirement(line)
+            if requirement.marker is None or requirement.marker.evaluate({"extra": ""}):
+                pending.append(requirement.name)
+    return [found[key] for key in sorted(found)]
 
 
 def _copy_distribution(name: str, dest: Path, echo: Echo) -> None:
     """Copy a distribution's files, its metadata included; compiled extensions
     are left out since they are built for this host, not the image's platform
     (MarkupSafe's speedups are optional: it falls back to pure Python)."""
-    try:
-        dist = importlib.metadata.distribution(name)
-    except importlib.metadata.PackageNotFoundError:
-        raise ImageError(f"{name} is not installed here: pip install {name}") from None
+    dist = importlib.metadata.distribution(name)
     if dist.files is None:
         raise ImageError(f"{name} {dist.version} does not list its files: reinstall it with pip")
     echo(f"adding {name} {dist.version}")

@@ -16,6 +16,7 @@ import selectors
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -57,6 +58,18 @@ def _repository(image: str) -> str:
     return image.split("@", 1)[0].rsplit("/", 1)[-1].split(":", 1)[0]
 
 
+def _own_modules_here(command: list[str]) -> list[str]:
+    """``python3 -m waterwheel.…`` (the Airflow runner) in the interpreter that
+    runs this worker: the first python3 on PATH may belong to another
+    installation, without Waterwheel (a virtual environment started by its full
+    path, as a service manager does, puts nothing on PATH)."""
+    program, *rest = command
+    module = rest[1] if len(rest) > 1 and rest[0] == "-m" else ""
+    if program in {"python", "python3"} and module.partition(".")[0] == "waterwheel":
+        return [sys.executable, *rest]
+    return list(command)
+
+
 def _argv(spec: RunSpec, path: str) -> list[str]:
     """The host command line for `spec`: `command` + `args` when a command is
     given; else the image's program with `args`, following the bash image's
@@ -64,7 +77,7 @@ def _argv(spec: RunSpec, path: str) -> list[str]:
     PATH, and go to the image's program when empty, option-like or not a command.
     """
     if spec.command:
-        return [*spec.command, *spec.args]
+        return [*_own_modules_here(spec.command), *spec.args]
     names = IMAGE_PROGRAMS.get(_repository(spec.image))
     if names is None:
         raise _CannotRun(
