@@ -13,11 +13,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 
 from waterwheel.api import create_app
 from waterwheel.config import Settings
 from waterwheel.db import Database
 from waterwheel.db.models import Base
+from waterwheel.timeutil import parse_datetime
 
 PG_URL = os.environ.get(
     "WATERWHEEL_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/waterwheel_test"
@@ -25,6 +27,20 @@ PG_URL = os.environ.get(
 IN_CI = os.environ.get("CI", "").lower() == "true"
 SAMPLES = Path(__file__).parent / "data" / "original-jobs"  # written for the original
 HMAC_SECRET = "test-secret-that-is-long-enough-for-hs256"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _test_now() -> Iterator[None]:
+    """WATERWHEEL_TEST_NOW=2027-12-31T23:59:50Z runs the suite's own process from
+    that moment on (the clock ticks from there; processes the tests start keep
+    the real time): how tests that depend on the date are found. Tests that need
+    a moment of their own set it with the ``time_machine`` fixture."""
+    at = os.environ.get("WATERWHEEL_TEST_NOW")
+    if not at:
+        yield
+        return
+    with time_machine.travel(parse_datetime(at), tick=True):
+        yield
 
 
 def service_missing(what: str, start: str) -> None:

@@ -99,6 +99,44 @@ def test_trigger_fires_each_time_once_by_compare_and_set(db):
         assert trigger.earliest_trigger_datetime == T0
 
 
+def test_a_paused_job_fires_nothing_before_its_scheduler_hears_of_it(db):
+    job_id = deploy(db, [{"name": "a", "depends": ["trigger/t"]}])
+    with db.transaction() as session:
+        trigger = load_triggers(session)[0]  # the scheduler's view, from before the pause
+    with db.transaction() as session:
+        session.get(Job, job_id).paused = True
+    with db.transaction() as session:
+        assert fire(session, trigger, [T0], "normal") is None
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Token)) == 0
+        assert session.scalar(select(Trigger.latest_trigger_datetime)) is None
+    assert runs(db) == []
+
+
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)
+def test_a_pause_waits_for_a_firing_in_flight(db):
+    """What fires before a pause commits has its runs: the pause waits for it."""
+    job_id = deploy(db, [{"name": "a", "depends": ["trigger/t"]}])
+    with db.transaction() as session:
+        trigger = load_triggers(session)[0]
+    paused = threading.Event()
+
+    def pause() -> None:
+        with db.transaction() as session:
+            session.get(Job, job_id).paused = True
+        paused.set()
+
+    with db.transaction() as session:
+        executions = fire(session, trigger, [T0], "normal")
+        pausing = threading.Thread(target=pause)
+        pausing.start()
+        assert not paused.wait(0.5)  # held back by the firing's share lock
+    pausing.join(timeout=30)
+    assert paused.is_set() and executions is not None and len(executions) == 1
+    ((run, name),) = runs(db)
+    assert (name, run.trigger_datetime) == ("a", T0)
+
+
 def test_threshold_fan_in_and_or_join(db):
     deploy(
         db,
@@ -426,9 +464,10 @@ def test_concurrent_claims_make_one_run_per_threshold(db):
 
 
 @pytest.mark.parametrize("mode", ["none", "earliest"])
-def test_catchup_none_moves_bookmark_without_tokens(db, mode):
+def test_catchup_none_moves_bookmark_without_tokens(db, time_machine, mode):
     from waterwheel.scheduler.triggers import TriggerLoop
 
+    time_machine.move_to(datetime(2025, 3, 1, 0, 0, 0, tzinfo=UTC), tick=False)
     deploy(
         db,
         [{"name": "a", "depends": ["trigger/t"]}],
@@ -440,8 +479,8 @@ def test_catchup_none_moves_bookmark_without_tokens(db, mode):
     loop._fire_due()
     with db.transaction() as session:
         latest = session.scalar(select(Trigger.latest_trigger_datetime))
-    assert latest is not None and latest <= datetime.now(UTC)
-    expected_days = (datetime.now(UTC) - T0).days + 1
+    assert latest == datetime(2025, 3, 1, tzinfo=UTC)  # a time due this very moment fires
+    expected_days = 31 + 28 + 1
     if mode == "none":
         assert dispatched == [] and runs(db) == []
     else:
@@ -451,10 +490,12 @@ def test_catchup_none_moves_bookmark_without_tokens(db, mode):
 
 
 def catch_up(db, dispatched):
-    """A scheduler taking the triggers on: it catches them up."""
+    """A scheduler taking the triggers on: it catches them up, dispatching into
+    a list or a callable."""
     from waterwheel.scheduler.triggers import TriggerLoop
 
-    loop = TriggerLoop(db, owns=lambda _id: True, dispatch=dispatched.extend)
+    dispatch = dispatched if callable(dispatched) else dispatched.extend
+    loop = TriggerLoop(db, owns=lambda _id: True, dispatch=dispatch)
     loop._refresh()
     loop._fire_due()
     return loop
@@ -474,10 +515,11 @@ def deploy_daily_latest_only(db):
 
 
 @pytest.mark.parametrize("batch", ["default", "all missed", "all but one"])
-def test_latest_only_catchup_runs_just_the_newest_missed_time(db, monkeypatch, batch):
+def test_latest_only_catchup_runs_just_the_newest_missed_time(db, monkeypatch, time_machine, batch):
     from waterwheel.scheduler import triggers
 
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    time_machine.move_to(datetime(2026, 12, 31, 23, 59, 59, 900000, tzinfo=UTC), tick=False)
+    today = datetime(2026, 12, 31, tzinfo=UTC)
     missed = (today - T0).days + 1
     sizes = {"default": triggers.BATCH, "all missed": missed, "all but one": missed - 1}
     monkeypatch.setattr(triggers, "BATCH", sizes[batch])  # the newest in a batch of its own
@@ -498,7 +540,7 @@ def test_latest_only_catchup_runs_just_the_newest_missed_time(db, monkeypatch, b
 
 
 @pytest.mark.parametrize("mode", ["none", "latest_only"])
-def test_skipping_catchup_jumps_millions_of_missed_times(db, monkeypatch, mode):
+def test_skipping_catchup_jumps_millions_of_missed_times(db, monkeypatch, time_machine, mode):
     # Every second since 2025: walking the missed times would take minutes
     # (and hold up every other trigger of the scheduler).
     from waterwheel.scheduler.schedule import TriggerTimes
@@ -508,14 +550,15 @@ def test_skipping_catchup_jumps_millions_of_missed_times(db, monkeypatch, mode):
     monkeypatch.setattr(TriggerTimes, "after", lambda self, t: walked.append(t) or after(self, t))
     every_second = {"name": "t", "start": "2025-01-01T00:00:00Z", "period": "1s", "catchup": mode}
     deploy(db, [{"name": "a", "depends": ["trigger/t"]}], triggers=[every_second])
-    before = datetime.now(UTC).replace(microsecond=0)
+    now = datetime(2026, 7, 1, 8, 30, 15, 250000, tzinfo=UTC)
+    time_machine.move_to(now, tick=False)
     dispatched: list = []
     catch_up(db, dispatched)
     assert len(walked) < 100
     with db.transaction() as session:
         trigger = session.scalar(select(Trigger))
     assert trigger.earliest_trigger_datetime == T0
-    assert before <= trigger.latest_trigger_datetime <= datetime.now(UTC)
+    assert trigger.latest_trigger_datetime == now.replace(microsecond=0)
     fed = [e.request.trigger_datetime for e in dispatched]
     assert fed == ([trigger.latest_trigger_datetime] if mode == "latest_only" else [])
 
@@ -533,27 +576,37 @@ def test_latest_only_does_not_fill_in_a_start_moved_back(db):
 
 
 @pytest.mark.parametrize("schedule", [{"period": "1d"}, {"cron": "0 0 0 * * *"}])
-def test_a_start_moved_back_fires_the_whole_gap_once(db, monkeypatch, schedule):
+def test_a_start_moved_back_fires_the_whole_gap_once(db, monkeypatch, time_machine, schedule):
     from waterwheel.scheduler import triggers
 
+    time_machine.move_to(datetime(2026, 3, 10, 12, tzinfo=UTC), tick=False)
     monkeypatch.setattr(triggers, "BATCH", 4)  # a gap of several batches
     trigger = {"name": "t", "start": "2026-01-01T00:00:00Z", "catchup": "earliest"} | schedule
     deploy(db, [{"name": "a", "depends": ["trigger/t"]}], triggers=[trigger])
-    dispatched: list = []
-    loop = catch_up(db, dispatched)
-    passes = fire_until_caught_up(loop)
-    fired = len(runs(db))
-    assert 1 + passes == -(-fired // 4)  # a batch a pass (catch_up made the first)
+    batches: list[list[datetime]] = []
+
+    def dispatch(executions):
+        batches.append([e.request.trigger_datetime for e in executions])
+
+    loop = catch_up(db, dispatch)
+    fire_until_caught_up(loop)
+    # January 1 to March 10: 69 days, a batch a pass, oldest first.
+    assert [len(b) for b in batches] == [4] * 17 + [1]
+    assert batches[0][0] == datetime(2026, 1, 1, tzinfo=UTC)
+    assert batches[-1] == [datetime(2026, 3, 10, tzinfo=UTC)]
+    batches.clear()
     with db.transaction() as session:
         session.scalar(select(Trigger)).start_datetime = datetime(2025, 12, 22, tzinfo=UTC)
     loop.reload()
     loop._refresh()
     fire_until_caught_up(loop)
+    # The ten days before: newest batch first, each fired once.
+    day = [datetime(2025, 12, 22, tzinfo=UTC) + timedelta(days=n) for n in range(10)]
+    assert [sorted(b) for b in batches] == [day[6:], day[2:6], day[:2]]
     times = sorted(r.trigger_datetime for r, _ in runs(db))
-    assert len(times) == fired + 10 == len(set(times))
-    assert times[:11] == [datetime(2025, 12, 22, tzinfo=UTC) + timedelta(days=n) for n in range(11)]
+    assert len(times) == 69 + 10 == len(set(times))
     with db.transaction() as session:
-        assert session.scalar(select(Trigger.earliest_trigger_datetime)) == times[0]
+        assert session.scalar(select(Trigger.earliest_trigger_datetime)) == day[0]
 
 
 def test_a_long_catch_up_holds_up_no_other_trigger(db, monkeypatch):

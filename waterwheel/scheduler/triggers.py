@@ -97,14 +97,19 @@ def fire(
     """Fire ``times`` (ascending) of ``trigger``: the bookmark moves to the
     newest, with tokens for those of ``fed`` (default: all of them; a catch-up
     that skips times passes the first and last it skips, and feeds fewer);
-    None when the compare-and-set lost: another scheduler fired them, or the
-    trigger changed or went."""
+    None when the compare-and-set lost: another scheduler fired them, the
+    trigger changed or went, or its job was paused."""
     newest, oldest = times[-1], times[0]
+    # A paused job fires nothing, even before this scheduler hears of the pause.
+    # The share lock holds a pause back until this commits, so a time fired
+    # before a pause has its runs, and none fires after it.
+    unpaused = select(Job.id).where(Job.paused.is_(False)).with_for_update(read=True)
     moved = session.execute(
         update(Trigger)
         .where(
             Trigger.id == trigger.id,
             Trigger.latest_trigger_datetime.is_not_distinct_from(trigger.latest),
+            Trigger.job_id.in_(unpaused),
         )
         .values(
             latest_trigger_datetime=newest,
