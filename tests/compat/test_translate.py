@@ -97,10 +97,14 @@ def test_timedelta_schedules(dags) -> None:
     }
 
 
-def test_omitted_schedule_is_a_day_in_airflow2_and_none_in_airflow3(dags) -> None:
+def test_omitted_schedule_is_a_day_in_airflow2_and_none_in_airflow3(time_machine) -> None:
+    # days_ago(2) is read when the file loads: at a year's last second here.
+    time_machine.move_to(datetime(2027, 12, 31, 23, 59, 59, tzinfo=UTC), tick=False)
+    with loader.shim_imports(DAGS):
+        result = loader.load_file(DAGS / "v2_days_ago.py")
+    dags = {dag.dag_id: (dag, result.flavour) for dag in result.dags}
     (trigger,) = translated(dags, "v2_days_ago").document["triggers"]
-    midnight = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    assert trigger["start"] == (midnight - timedelta(days=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert trigger["start"] == "2027-12-29T00:00:00Z"
     assert (trigger["period"], trigger["offset"], trigger["catchup"]) == ("1d", "1d", "earliest")
     assert translated(dags, "v2_days_ago", flavour="3").document["triggers"] == []
 

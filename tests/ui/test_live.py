@@ -196,10 +196,14 @@ def test_pausing_a_job_stops_new_runs(page, ui: Ui) -> None:
         page.wait_for_function("document.querySelector('#pause-button').textContent === 'Resume'")
         assert page.locator("#job-paused-badge").is_visible()
         assert ui.call("GET", f"/api/jobs/{job}/paused") is True
-        time.sleep(1.5)  # a time that fired just before the pause settles
-        newest = page.locator(".time-button").first.get_attribute("data-dt")
+        # A pause waits for a firing in flight: the newest time now stays the newest.
+        newest = newest_times(ui, PAUSABLE, 1)[0]["trigger_datetime"]
+        page.wait_for_function(
+            f"document.querySelector('.time-button')?.getAttribute('data-dt') === '{newest}'"
+        )
         runs_before = ui.call("GET", f"/api/jobs/{job}/runs/{newest}")
-        # Three periods pass: no new trigger time, no new run.
+        # Three periods pass (nothing to wait for: nothing may happen meanwhile),
+        # and no new trigger time, no new run.
         time.sleep(3 * PAUSABLE_PERIOD + 0.5)
         assert page.locator(".time-button").first.get_attribute("data-dt") == newest
         assert newest_times(ui, PAUSABLE, 1)[0]["trigger_datetime"] == newest
