@@ -30,9 +30,9 @@ from waterwheel.db.models import Job, Project, Task, TaskLog, TaskRun
 from waterwheel.logs.db_store import DatabaseLogStore
 from waterwheel.logs.redis_store import RedisLogStore, stream_key
 from waterwheel.logs.store import START, InvalidCursor, LogStore
-from waterwheel.logs.writer import ApiLogWriter, LogWriter, RedisLogWriter, log_writer
 from waterwheel.timeutil import utcnow
 from waterwheel.worker.api_client import ApiClient
+from waterwheel.worker.log_writer import ApiLogWriter, LogWriter, RedisLogWriter, log_writer
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 WAIT = 10  # seconds a test waits for something that should come at once

@@ -17,7 +17,7 @@ from waterwheel.db.models import Job, Project, Retry, Task, TaskRun, Token, Trig
 from waterwheel.jobdoc import parse_job
 from waterwheel.scheduler.maintenance import due_retries, requeue_lost, resume_job
 from waterwheel.scheduler.progress import apply_progress, retry_delay
-from waterwheel.scheduler.runs import LOST_RUN_REQUEUES, add_tokens, claim
+from waterwheel.scheduler.runs import LOST_RUN_REQUEUES, add_tokens, run_ready
 from waterwheel.scheduler.triggers import OwnedTrigger, fire, load_triggers, order_catchup
 from waterwheel.states import State
 from waterwheel.timeutil import format_datetime
@@ -337,7 +337,7 @@ def test_paused_job_holds_tokens_until_resumed(db):
     job_id = deploy(db, [{"name": "a", "depends": ["trigger/t"]}], paused=True)
     a = task_id(db, "a")
     with db.transaction() as session:
-        assert claim(session, add_tokens(session, [(a, T0)]), "normal") == []
+        assert run_ready(session, add_tokens(session, [(a, T0)]), "normal") == []
         session.get(Job, job_id).paused = False
     with db.transaction() as session:
         (execution,) = resume_job(session, job_id)
@@ -439,7 +439,7 @@ def test_catchup_order():
 
 
 def test_concurrent_claims_make_one_run_per_threshold(db):
-    """Many threads (separate connections) race to claim the same charged token."""
+    """Many threads (separate connections) race to fire the same charged token."""
     deploy(db, [{"name": "a", "depends": ["trigger/t"]}])
     a = task_id(db, "a")
     with db.transaction() as session:
@@ -450,7 +450,7 @@ def test_concurrent_claims_make_one_run_per_threshold(db):
     def racer():
         barrier.wait()
         with db.transaction() as session:
-            won.extend(claim(session, [(a, T0)], "normal"))
+            won.extend(run_ready(session, [(a, T0)], "normal"))
 
     threads = [threading.Thread(target=racer) for _ in range(6)]
     for t in threads:

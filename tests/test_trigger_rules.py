@@ -13,7 +13,7 @@ from tests.test_scheduler_core import deploy, finish, runs, task_id
 from waterwheel.db.models import Job, JobStash, TaskRun, Token
 from waterwheel.scheduler.maintenance import resume_job
 from waterwheel.scheduler.rules import RULES, Verdict, decide
-from waterwheel.scheduler.runs import add_tokens, claim
+from waterwheel.scheduler.runs import add_tokens, run_ready
 from waterwheel.states import State
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -82,7 +82,7 @@ def run_of(db, name):
 
 def start(db, name):
     with db.transaction() as session:
-        return claim(session, add_tokens(session, [(task_id(db, name), T0)]), "normal")
+        return run_ready(session, add_tokens(session, [(task_id(db, name), T0)]), "normal")
 
 
 def test_skip_and_upstream_failure_cascade_without_running(db):

@@ -1,35 +1,35 @@
 """The Flask app: the public REST API (``/api``), the internal one (``/int-api``)
-for workers and tasks, and ``/healthcheck``."""
+for workers and tasks, ``/healthcheck``, and the web UI's pages."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from flask import Flask
 
-from flask import Flask, current_app
-
-from waterwheel.api import converters, errors
+from waterwheel.api import (
+    cluster,
+    converters,
+    errors,
+    health,
+    internal,
+    jobs,
+    logs,
+    openapi,
+    projects,
+    runs,
+    stash,
+    tasks,
+    tokens,
+)
+from waterwheel.api.services import EXTENSION, Services
 from waterwheel.auth.opa import Authorizer
 from waterwheel.auth.tokens import TokenKeys
 from waterwheel.broker.publisher import NullPublisher, Publisher
 from waterwheel.config import Settings
 from waterwheel.db import Database
 from waterwheel.metrics import Metrics
+from waterwheel.web import views as web
 
-
-@dataclass
-class Services:
-    """What the views need, created once per app."""
-
-    settings: Settings
-    db: Database
-    publisher: Publisher
-    keys: TokenKeys
-    metrics: Metrics
-    authorizer: Authorizer
-
-
-def services() -> Services:
-    return current_app.extensions["waterwheel"]
+BLUEPRINTS = (health, projects, jobs, tasks, tokens, runs, stash, cluster, internal, openapi, web)
 
 
 def create_app(
@@ -37,26 +37,11 @@ def create_app(
     db: Database | None = None,
     publisher: Publisher | None = None,
 ) -> Flask:
-    from waterwheel.api import (
-        cluster,
-        health,
-        internal,
-        jobs,
-        logs,
-        openapi,
-        projects,
-        runs,
-        stash,
-        tasks,
-        tokens,
-    )
-    from waterwheel.web import views as web
-
     app = Flask(__name__)
     app.json.sort_keys = False
     app.url_map.converters["id"] = converters.IdConverter
     app.url_map.converters["dt"] = converters.DatetimeConverter
-    app.extensions["waterwheel"] = Services(
+    app.extensions[EXTENSION] = Services(
         settings=settings,
         db=db or Database(settings.db_url),
         publisher=publisher or NullPublisher(),
@@ -65,19 +50,7 @@ def create_app(
         authorizer=Authorizer(settings),
     )
     errors.register(app)
-    for module in (
-        health,
-        projects,
-        jobs,
-        tasks,
-        tokens,
-        runs,
-        stash,
-        cluster,
-        internal,
-        openapi,
-        web,
-    ):
+    for module in BLUEPRINTS:
         app.register_blueprint(module.bp)
     logs.register(app)
     return app

@@ -1,4 +1,5 @@
-"""The OPA check each route makes, with the ids the policy needs.
+"""Who may call a route: the OPA check each public route makes, with the ids
+the policy needs, and the config token of the internal routes workers call.
 
 The object's ids are looked up before the decision and the 404 comes after
 it, so a denied caller learns nothing about what exists.
@@ -11,9 +12,11 @@ import uuid
 from flask import request
 from sqlalchemy import select
 
-from waterwheel.api import services
 from waterwheel.api.errors import ApiError
+from waterwheel.api.request import bearer_token
+from waterwheel.api.services import services
 from waterwheel.auth.opa import Denied, Request, Unavailable
+from waterwheel.auth.tokens import InvalidToken
 from waterwheel.db.models import Job, Task, TaskRun, Trigger
 
 
@@ -58,3 +61,13 @@ def _owners(
             job_id = session.scalar(select(Trigger.job_id).where(Trigger.id == trigger_id))
         job = session.get(Job, job_id) if job_id is not None else None
         return (job.project_id, job.id) if job else (None, job_id)
+
+
+def require_config_token(subject: uuid.UUID) -> None:
+    """A worker's (or a task run's) config token, issued for ``subject``."""
+    try:
+        granted = services().keys.verify_config(bearer_token("config token"))
+    except InvalidToken as exc:
+        raise ApiError(401, f"invalid config token: {exc}") from None
+    if granted != str(subject):
+        raise ApiError(403, "the config token was issued for another id")

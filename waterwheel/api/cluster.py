@@ -9,11 +9,11 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from waterwheel.api import services
 from waterwheel.api.authz import authorize
 from waterwheel.api.errors import bad_request
 from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import json_object
+from waterwheel.api.services import services
 from waterwheel.db.models import Job, Project, Scheduler, Task, TaskRun, Trigger, Worker
 from waterwheel.db.upsert import upsert
 from waterwheel.timeutil import format_datetime, parse_datetime, utcnow

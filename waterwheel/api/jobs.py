@@ -3,9 +3,8 @@ views of a job as a whole (its tasks, triggers, graph and durations)."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -14,16 +13,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from waterwheel.api import services
 from waterwheel.api.authz import authorize
 from waterwheel.api.errors import ApiError, bad_request, conflict, not_found
 from waterwheel.api.lookups import counts_by_state, get_or_404, recent_counters
-from waterwheel.api.request import json_object, query_datetime, query_int
-from waterwheel.api.tokens import activate, request_priority
+from waterwheel.api.request import body_priority, json_object, query_datetime, query_int
+from waterwheel.api.services import services
 from waterwheel.db.jobstore import JobConflict, ResolveError, job_trigger_and_task_ids, save_job
 from waterwheel.db.models import (
     Job,
-    JobStash,
     Project,
     Task,
     TaskEdge,
@@ -32,9 +29,10 @@ from waterwheel.db.models import (
     Trigger,
     TriggerEdge,
 )
-from waterwheel.db.upsert import upsert
 from waterwheel.jobdoc import DocumentError, UnsupportedMediaType, load_job
+from waterwheel.scheduler.activation import start_manual_run
 from waterwheel.scheduler.triggers import SKIPPING_MODES, trigger_times
+from waterwheel.states import Priority, State
 from waterwheel.timeutil import format_datetime, utcnow
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/jobs")
@@ -288,7 +286,7 @@ def duration(job_id: uuid.UUID) -> ResponseReturnValue:
             .where(
                 Task.job_id == job_id,
                 TaskRun.trigger_datetime.in_(recent),
-                TaskRun.state.in_(("success", "failure")),
+                TaskRun.state.in_((State.SUCCESS, State.FAILURE)),
                 TaskRun.started_datetime.is_not(None),
                 TaskRun.finish_datetime.is_not(None),
             )
@@ -309,36 +307,18 @@ def duration(job_id: uuid.UUID) -> ResponseReturnValue:
 
 @bp.post("/<id:job_id>/trigger")
 def trigger_now(job_id: uuid.UUID) -> ResponseReturnValue:
-    """Start a run of the job now, as Airflow's manual trigger: its root tasks
-    (no upstream task) are activated for a new trigger time, and ``conf`` is kept
-    in the job stash under ``_conf`` for that time, for the tasks to read."""
+    """Start a run of the job now with a ``conf``, as Airflow's manual trigger."""
     authorize("Update", "job", job_id=job_id)
     data = json_object()
     conf = data.get("conf", {})
     if not isinstance(conf, dict):
         raise bad_request("conf: expected a JSON object")
-    priority = request_priority(data, "normal")
+    priority = body_priority(data, Priority.NORMAL)
     with services().db.transaction() as session:
         get_or_404(session, Job, job_id)
-        fed = select(TaskEdge.child_task_id)
-        roots = session.scalars(
-            select(Task).where(Task.job_id == job_id, Task.active.is_(True), Task.id.not_in(fed))
-        ).all()
-        if not roots:
-            raise conflict("the job has no task without upstream tasks to start")
-        at = utcnow().replace(microsecond=0)
-        taken = select(Token.trigger_datetime).join(Task, Task.id == Token.task_id)
-        while session.scalar(taken.where(Task.job_id == job_id, Token.trigger_datetime == at)):
-            at += timedelta(seconds=1)  # one manual run per second and job
-        row = {"job_id": job_id, "trigger_datetime": at, "name": "_conf"}
-        upsert(
-            session,
-            JobStash,
-            [row | {"data": json.dumps(conf).encode()}],
-            keys=["job_id", "trigger_datetime", "name"],
-            update=["data"],
-        )
-        for task in roots:
-            activate(session, task, [at])
-    services().publisher.tokens_activated([(t.id, at) for t in roots], priority)
+        started = start_manual_run(session, job_id, conf)
+    if started is None:
+        raise conflict("the job has no task without upstream tasks to start")
+    at, roots = started
+    services().publisher.tokens_activated(roots, priority)
     return jsonify({"trigger_datetime": format_datetime(at)}), 201

@@ -25,11 +25,10 @@ from flask_sock import Sock
 from simple_websocket import ConnectionClosed, Server
 from sqlalchemy import select
 
-from waterwheel.api import services
-from waterwheel.api.authz import authorize
+from waterwheel.api.authz import authorize, require_config_token
 from waterwheel.api.errors import ApiError, bad_request, not_found
-from waterwheel.api.internal import require_config_token
 from waterwheel.api.request import json_object, query_int
+from waterwheel.api.services import services
 from waterwheel.config import Settings
 from waterwheel.db import Database
 from waterwheel.db.models import TaskRun

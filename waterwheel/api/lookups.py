@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from waterwheel.api.errors import not_found
 from waterwheel.db.models import Base, Job, Task, TaskRun
+from waterwheel.states import State
 from waterwheel.timeutil import utcnow
 
 M = TypeVar("M", bound=Base)
@@ -59,9 +60,9 @@ def recent_counters(counts: dict[str, int], running_key: str) -> dict[str, int]:
     """The original's counters of a project or job (the key for running runs
     differs between the two: ``running_tasks`` and ``active_tasks``)."""
     return {
-        running_key: counts.get("running", 0),
-        "waiting_tasks": counts.get("waiting", 0) + counts.get("active", 0),
-        "failed_tasks_last_hour": counts.get("failure", 0),
-        "succeeded_tasks_last_hour": counts.get("success", 0),
-        "error_tasks_last_hour": counts.get("error", 0),
+        running_key: counts.get(State.RUNNING, 0),
+        "waiting_tasks": counts.get(State.WAITING, 0) + counts.get(State.ACTIVE, 0),
+        "failed_tasks_last_hour": counts.get(State.FAILURE, 0),
+        "succeeded_tasks_last_hour": counts.get(State.SUCCESS, 0),
+        "error_tasks_last_hour": counts.get(State.ERROR, 0),
     }

@@ -10,14 +10,15 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from waterwheel.api import services
 from waterwheel.api.authz import authorize
 from waterwheel.api.errors import bad_request, conflict, not_found
 from waterwheel.api.lookups import counts_by_job, counts_by_state, get_or_404, recent_counters
 from waterwheel.api.request import json_object, query_int
+from waterwheel.api.services import services
 from waterwheel.db.jobstore import job_trigger_and_task_ids
 from waterwheel.db.models import Job, Project
 from waterwheel.jobdoc import DocumentError, parse_project
+from waterwheel.states import State
 
 bp = Blueprint("projects", __name__, url_prefix="/api/projects")
 
@@ -109,7 +110,7 @@ def project_jobs(project_id: uuid.UUID) -> ResponseReturnValue:
             query = query.where(Job.name == name)
         jobs = session.scalars(query).all()
         counts = counts_by_job(session, Job.project_id == project_id)
-    states = ("success", "running", "failure", "error")
+    states = (State.SUCCESS, State.RUNNING, State.FAILURE, State.ERROR)
     return jsonify(
         [
             {
@@ -118,7 +119,9 @@ def project_jobs(project_id: uuid.UUID) -> ResponseReturnValue:
                 "description": job.description,
                 "paused": job.paused,
                 **{s: counts.get(job.id, {}).get(s, 0) for s in states},
-                "waiting": sum(counts.get(job.id, {}).get(s, 0) for s in ("waiting", "active")),
+                "waiting": sum(
+                    counts.get(job.id, {}).get(s, 0) for s in (State.WAITING, State.ACTIVE)
+                ),
             }
             for job in jobs
         ]

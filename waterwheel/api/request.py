@@ -9,6 +9,7 @@ from typing import Any
 from flask import request
 
 from waterwheel.api.errors import ApiError, bad_request
+from waterwheel.states import ALL_PRIORITIES
 from waterwheel.timeutil import parse_datetime
 
 JSON_TYPES = {"application/json"}
@@ -80,3 +81,13 @@ def bearer_token(what: str) -> str:
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, f"a {what} is required: Authorization: Bearer <jwt>")
     return token.strip()
+
+
+def body_priority(data: dict[str, Any], default: str) -> str:
+    """The body's ``priority``, ``default`` when it names none."""
+    priority = data.get("priority")
+    if priority is None:
+        return default
+    if not isinstance(priority, str) or priority not in ALL_PRIORITIES:
+        raise bad_request(f"priority: invalid priority '{priority}'")
+    return priority

@@ -10,10 +10,10 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from waterwheel.api import services
 from waterwheel.api.authz import authorize
 from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import query_int
+from waterwheel.api.services import services
 from waterwheel.db.models import Job, Task, TaskRun
 from waterwheel.timeutil import format_datetime
 

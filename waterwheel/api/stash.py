@@ -17,11 +17,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from waterwheel.api import services
 from waterwheel.api.authz import authorize
 from waterwheel.api.errors import ApiError, bad_request, not_found
 from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import bearer_token
+from waterwheel.api.services import services
 from waterwheel.auth.tokens import InvalidToken, StashGrant
 from waterwheel.db.models import GlobalStash, Job, JobStash, Project, ProjectStash, Task
 from waterwheel.db.upsert import upsert

@@ -8,12 +8,13 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 from sqlalchemy import case, func, select
 
-from waterwheel.api import services
 from waterwheel.api.authz import authorize
 from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import query_datetime, query_int
+from waterwheel.api.services import services
 from waterwheel.api.taskdef import task_definition
 from waterwheel.db.models import Job, Project, Task, Token, Trigger, TriggerEdge
+from waterwheel.states import State
 from waterwheel.timeutil import format_datetime
 
 bp = Blueprint("tasks", __name__, url_prefix="/api")
@@ -47,10 +48,10 @@ def get_trigger(trigger_id: uuid.UUID) -> ResponseReturnValue:
         rows = session.execute(
             select(
                 Token.trigger_datetime,
-                count("success"),
-                count("running"),
-                count("failure"),
-                count("waiting", "active"),
+                count(State.SUCCESS),
+                count(State.RUNNING),
+                count(State.FAILURE),
+                count(State.WAITING, State.ACTIVE),
             )
             .join(Task, Task.id == Token.task_id)
             .where(Task.job_id == job.id, Token.trigger_datetime.in_(recent))

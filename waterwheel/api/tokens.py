@@ -9,17 +9,24 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from waterwheel.api import services
 from waterwheel.api.authz import authorize
 from waterwheel.api.errors import bad_request, conflict
 from waterwheel.api.lookups import get_or_404
-from waterwheel.api.request import body_datetime, json_object, query_datetime, query_int, query_list
+from waterwheel.api.request import (
+    body_datetime,
+    body_priority,
+    json_object,
+    query_datetime,
+    query_int,
+    query_list,
+)
+from waterwheel.api.services import services
 from waterwheel.db.models import Job, Task, Token
-from waterwheel.db.upsert import upsert
-from waterwheel.states import ALL_PRIORITIES, ALL_STATES, State
+from waterwheel.scheduler.activation import activate, activate_matching, clear_time
+from waterwheel.states import ALL_STATES, Priority
 from waterwheel.timeutil import format_datetime
 
 bp = Blueprint("tokens", __name__, url_prefix="/api")
@@ -114,38 +121,9 @@ def clear_tokens(job_id: uuid.UUID, trigger_datetime: datetime) -> ResponseRetur
     authorize("Delete", "job", job_id=job_id)
     with services().db.transaction() as session:
         get_or_404(session, Job, job_id)
-        task_ids = list(
-            session.scalars(
-                select(Token.task_id)
-                .join(Task, Task.id == Token.task_id)
-                .where(Task.job_id == job_id, Token.trigger_datetime == trigger_datetime)
-            )
-        )
-        session.execute(
-            update(Token)
-            .where(Token.task_id.in_(task_ids), Token.trigger_datetime == trigger_datetime)
-            .values(count=0, state=State.WAITING)
-        )
-    services().publisher.tokens_cleared([(t, trigger_datetime) for t in task_ids])
-    return jsonify({"tokens_cleared": len(task_ids)})
-
-
-def request_priority(data: dict[str, Any], default: str) -> str:
-    priority = data.get("priority")
-    if priority is None:
-        return default
-    if not isinstance(priority, str) or priority not in ALL_PRIORITIES:
-        raise bad_request(f"priority: invalid priority '{priority}'")
-    return priority
-
-
-def activate(session: Session, task: Task, times: list[datetime]) -> None:
-    """Charge the tokens to their threshold, as if every upstream had finished."""
-    rows = [
-        {"task_id": task.id, "trigger_datetime": at, "count": task.threshold, "state": "waiting"}
-        for at in times
-    ]
-    upsert(session, Token, rows, keys=["task_id", "trigger_datetime"], update=["count", "state"])
+        cleared = clear_time(session, job_id, trigger_datetime)
+    services().publisher.tokens_cleared(cleared)
+    return jsonify({"tokens_cleared": len(cleared)})
 
 
 def _active_task(session: Session, task_id: uuid.UUID) -> Task:
@@ -158,7 +136,7 @@ def _active_task(session: Session, task_id: uuid.UUID) -> Task:
 @bp.put("/tasks/<id:task_id>/tokens/<dt:trigger_datetime>")
 def activate_one(task_id: uuid.UUID, trigger_datetime: datetime) -> ResponseReturnValue:
     authorize("Update", "job", task_id=task_id)
-    priority = request_priority(json_object(), "high")
+    priority = body_priority(json_object(), Priority.HIGH)
     with services().db.transaction() as session:
         activate(session, _active_task(session, task_id), [trigger_datetime])
     services().publisher.tokens_activated([(task_id, trigger_datetime)], priority)
@@ -169,7 +147,7 @@ def activate_one(task_id: uuid.UUID, trigger_datetime: datetime) -> ResponseRetu
 def activate_range(task_id: uuid.UUID) -> ResponseReturnValue:
     authorize("Update", "job", task_id=task_id)
     data = json_object()
-    priority = request_priority(data, "backfill")
+    priority = body_priority(data, Priority.BACKFILL)
     first, last = body_datetime(data, "first"), body_datetime(data, "last")
     only_failed = data.get("only_failed")
     if only_failed is not None and not isinstance(only_failed, bool):
@@ -178,14 +156,6 @@ def activate_range(task_id: uuid.UUID) -> ResponseReturnValue:
         raise bad_request("one or more of 'first','last' and 'only_failed' must be specified")
     with services().db.transaction() as session:
         task = _active_task(session, task_id)
-        query = select(Token.trigger_datetime).where(Token.task_id == task_id)
-        if first is not None:
-            query = query.where(Token.trigger_datetime > first)
-        if last is not None:
-            query = query.where(Token.trigger_datetime < last)
-        if only_failed:
-            query = query.where(Token.state == State.FAILURE)
-        times = list(session.scalars(query.order_by(Token.trigger_datetime)))
-        activate(session, task, times)
+        times = activate_matching(session, task, first, last, bool(only_failed))
     services().publisher.tokens_activated([(task_id, at) for at in times], priority)
     return jsonify({"cleared": len(times)})

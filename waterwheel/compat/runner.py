@@ -32,8 +32,6 @@ from typing import Any
 from waterwheel.compat import loader, schedule, stash
 from waterwheel.compat.context import DagRun, build_context, context_dates, run_id
 from waterwheel.compat.contract import (
-    CONF_KEY,
-    DECISION_PREFIX,
     ENV_DAGS_FOLDER,
     ENV_TIMING,
     ENV_VERSION,
@@ -42,6 +40,7 @@ from waterwheel.compat.contract import (
 )
 from waterwheel.compat.taskinstance import TaskInstance
 from waterwheel.compat.xcom import RETURN_VALUE
+from waterwheel.stashkeys import CONF_KEY, DECISION_PREFIX
 
 SUCCESS, FAILURE = 0, 1
 

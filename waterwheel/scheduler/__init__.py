@@ -2,6 +2,6 @@
 task runs, applies workers' progress, retries and recovers lost runs.
 
 Every decision is a database transaction that several schedulers can race on
-safely (compare-and-set on trigger times, atomic token claims, retry rows
-claimed by delete), so schedulers run active/active.
+safely (compare-and-set on trigger times, atomic threshold decrements on tokens, retry rows
+taken by delete), so schedulers run active/active.
 """

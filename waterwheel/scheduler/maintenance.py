@@ -1,7 +1,7 @@
 """Work found by looking at the database rather than handed over in a message:
 retries that are due, runs whose worker went silent, runs held by a pause.
 
-Every function claims its rows inside the caller's transaction (row locks that
+Every function takes its rows inside the caller's transaction (row locks that
 skip rows another scheduler holds, or a delete that only one can win), so any
 number of schedulers may sweep at once.
 """
@@ -16,14 +16,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from waterwheel.db.models import Job, Retry, Task, TaskRun
-from waterwheel.scheduler.progress import resume_rules
+from waterwheel.scheduler.downstream import resume_rules
 from waterwheel.scheduler.runs import (
     Execution,
     TokenKey,
-    claim,
     end_lost,
     is_latest_run,
     new_run,
+    run_ready,
     runnable_tokens,
 )
 from waterwheel.states import Priority, State
@@ -78,7 +78,7 @@ def requeue_lost(session: Session, silent_since: datetime, now: datetime) -> lis
 def resume_job(session: Session, job_id: uuid.UUID) -> list[Execution]:
     """After unpausing: run the tokens charged while paused, decide the rule
     tasks that waited, and run again the runs workers refused for the pause."""
-    executions = claim(session, runnable_tokens(session, job_id), Priority.NORMAL)
+    executions = run_ready(session, runnable_tokens(session, job_id), Priority.NORMAL)
     executions += resume_rules(session, job_id)
     cancelled = session.execute(
         select(TaskRun, Task)

@@ -1,11 +1,13 @@
 """Tokens and task runs: the Petri net's moves, each inside the caller's
 transaction.
 
-``add_tokens`` puts tokens on places; ``claim`` fires every place that holds
-its threshold with an atomic decrement (two schedulers racing on one token
-cannot both win), creating one task run per win. The runs are published after
-the transaction commits (``Execution``), and ``TaskRun.published`` records that
-they were, so a crash in between is repaired by publishing again.
+``add_tokens`` puts tokens on places; ``run_ready`` fires every place that
+holds its threshold with an atomic decrement (two schedulers racing on one
+token cannot both win), creating one task run per win. Every task run row is
+inserted here: queued runs, and runs a trigger rule ended without running.
+Queued runs are published after the transaction commits (``Execution``), and
+``TaskRun.published`` records that they were, so a crash in between is
+repaired by publishing again.
 """
 
 from __future__ import annotations
@@ -18,11 +20,11 @@ from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy import bindparam, insert, select, tuple_, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from waterwheel.broker.messages import TaskRequest
 from waterwheel.db.models import Job, Task, TaskRun, Token
+from waterwheel.db.upsert import upsert
 from waterwheel.states import State
 from waterwheel.timeutil import utcnow
 
@@ -54,18 +56,18 @@ def add_tokens(session: Session, keys: Iterable[TokenKey]) -> list[TokenKey]:
     counts = Counter(keys)
     if not counts:
         return []
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     rows = [
         {"task_id": task_id, "trigger_datetime": at, "count": n, "state": State.WAITING}
         for (task_id, at), n in sorted(counts.items())  # one lock order for all schedulers
     ]
     for chunk in _chunks(rows):
-        statement = dialect.insert(Token)
-        statement = statement.on_conflict_do_update(
-            index_elements=["task_id", "trigger_datetime"],
-            set_={"count": Token.count + statement.excluded["count"]},
+        upsert(
+            session,
+            Token,
+            chunk,
+            keys=["task_id", "trigger_datetime"],
+            update=lambda offered: {"count": Token.count + offered["count"]},
         )
-        session.execute(statement, chunk)
     return list(counts)
 
 
@@ -123,6 +125,30 @@ def _insert_runs(
     return [Execution(request, queue) for request, queue in requests]
 
 
+def ended_run(
+    session: Session, task: Task, at: datetime, state: str, priority: str, why: str
+) -> None:
+    """Record a run that a trigger rule ended without running it (skipped,
+    upstream_failed): nothing is sent to a worker."""
+    now = utcnow()
+    session.execute(
+        insert(TaskRun).values(
+            id=uuid.uuid4(),
+            task_id=task.id,
+            trigger_datetime=at,
+            queued_datetime=now,
+            started_datetime=now,
+            finish_datetime=now,
+            updated_datetime=now,
+            state=state,
+            priority=priority,
+            attempt=1,
+            published=True,
+            message=why,
+        )
+    )
+
+
 def _execution(run: TaskRun, queue: str) -> Execution:
     request = TaskRequest(
         task_run_id=run.id,
@@ -134,11 +160,11 @@ def _execution(run: TaskRun, queue: str) -> Execution:
     return Execution(request, queue)
 
 
-def claim(session: Session, keys: Iterable[TokenKey], priority: str) -> list[Execution]:
+def run_ready(session: Session, keys: Iterable[TokenKey], priority: str) -> list[Execution]:
     """Run every given token that holds its task's threshold, in a job not paused.
 
-    Each claim takes ``threshold`` tokens in one conditional UPDATE, so surplus
-    tokens (an OR join fed twice) fire again, and a concurrent claimer that
+    Each firing takes ``threshold`` tokens in one conditional UPDATE, so surplus
+    tokens (an OR join fed twice) fire again, and a concurrent scheduler that
     loses simply finds the count too low.
     """
     pending = sorted(set(keys))
@@ -147,7 +173,7 @@ def claim(session: Session, keys: Iterable[TokenKey], priority: str) -> list[Exe
     while pending:
         won: list[TokenKey] = []
         for chunk in _chunks(pending):
-            won.extend(_claim_once(session, chunk))
+            won.extend(_take_thresholds(session, chunk))
         if not won:
             break
         missing = {task_id for task_id, _ in won} - tasks.keys()
@@ -155,14 +181,14 @@ def claim(session: Session, keys: Iterable[TokenKey], priority: str) -> list[Exe
             tasks.update(
                 (t.id, t) for t in session.scalars(select(Task).where(Task.id.in_(missing)))
             )
-        # The claim already marked the tokens active.
+        # Taking the threshold already marked the tokens active.
         places = [(tasks[task_id], at) for task_id, at in sorted(won)]
         executions += _insert_runs(session, places, priority, attempt=1)
         pending = sorted(set(won))  # a place may hold enough for another run
     return executions
 
 
-def _claim_once(session: Session, keys: list[TokenKey]) -> list[TokenKey]:
+def _take_thresholds(session: Session, keys: list[TokenKey]) -> list[TokenKey]:
     runnable = (
         select(Task.id)
         .join(Job, Job.id == Task.job_id)

@@ -24,7 +24,7 @@ from waterwheel.metrics import Metrics
 from waterwheel.scheduler import maintenance
 from waterwheel.scheduler.membership import Membership
 from waterwheel.scheduler.progress import apply_progress
-from waterwheel.scheduler.runs import Execution, claim, mark_published, queued, unpublished
+from waterwheel.scheduler.runs import Execution, mark_published, queued, run_ready, unpublished
 from waterwheel.scheduler.triggers import TriggerLoop
 from waterwheel.timeutil import utcnow
 
@@ -86,7 +86,7 @@ class Scheduler:
     def _on_token_op(self, op: TokenOp, _message: Message) -> None:
         with self.db.transaction() as session:
             if isinstance(op, ActivateTokens):
-                executions = claim(session, op.tokens, op.priority)
+                executions = run_ready(session, op.tokens, op.priority)
             elif isinstance(op, ClearTokens):
                 maintenance.forget_retries(session, list(op.tokens))
                 executions = []

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from waterwheel.db import Database
 from waterwheel.db.models import Job, Task, Trigger, TriggerEdge
-from waterwheel.scheduler.runs import Execution, add_tokens, claim
+from waterwheel.scheduler.runs import Execution, add_tokens, run_ready
 from waterwheel.scheduler.schedule import TriggerTimes
 from waterwheel.states import Priority
 from waterwheel.timeutil import utcnow
@@ -139,7 +139,7 @@ def feed(
         .where(TriggerEdge.trigger_id == trigger_id, Task.active.is_(True))
     ).all()
     keys = [(task_id, t + timedelta(seconds=offset)) for t in times for task_id, offset in edges]
-    return claim(session, add_tokens(session, keys), priority)
+    return run_ready(session, add_tokens(session, keys), priority)
 
 
 def order_catchup(executions: list[Execution], mode: str) -> list[Execution]:

@@ -22,7 +22,6 @@ from waterwheel.auth.tokens import TokenKeys
 from waterwheel.broker.client import Broker, Consumer, Kind
 from waterwheel.broker.messages import ConfigUpdate, TaskRequest
 from waterwheel.config import Settings
-from waterwheel.logs.writer import log_writer
 from waterwheel.metrics import Metrics
 from waterwheel.states import State
 from waterwheel.timeutil import format_datetime, utcnow
@@ -30,6 +29,7 @@ from waterwheel.worker.api_client import ApiClient, ApiUnavailable
 from waterwheel.worker.engines import make_engine
 from waterwheel.worker.engines.base import Engine
 from waterwheel.worker.inprocess import WsgiTransport
+from waterwheel.worker.log_writer import log_writer
 from waterwheel.worker.runner import TaskRunner
 
 log = logging.getLogger(__name__)
