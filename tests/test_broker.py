@@ -23,7 +23,8 @@ import kombu
 import pytest
 from conftest import service_missing
 
-from waterwheel.broker.client import Broker, Consumer, Kind
+from waterwheel.broker.client import Broker
+from waterwheel.broker.consumer import Consumer, Kind
 from waterwheel.broker.messages import (
     ActivateTokens,
     ClearTokens,
