@@ -26,7 +26,7 @@ from kombu.exceptions import OperationalError
 from kombu.pools import ProducerPool
 
 from waterwheel.broker import memory
-from waterwheel.broker.messages import Progress, TaskRequest
+from waterwheel.broker.messages import ConfigUpdate, Progress, TaskRequest, TokenOp
 from waterwheel.broker.topology import DEFAULT_WORKER_QUEUE, Topology
 from waterwheel.config import Settings
 from waterwheel.states import Priority, State
@@ -114,15 +114,15 @@ class Broker:
         body = [str(trigger_id) for trigger_id in trigger_ids]
         self._publish(body, exchange, "", declare=exchange, persistent=False)
 
-    def publish_token_op(self, body: dict[str, Any]) -> None:
-        """To one scheduler; ``body`` is a ``TokenOp.to_json()``."""
+    def publish_token_op(self, op: TokenOp) -> None:
+        """To one scheduler."""
         target = self.topology.tokens_queue
-        self._publish(body, target.exchange, target.routing_key, declare=target)
+        self._publish(op.to_json(), target.exchange, target.routing_key, declare=target)
 
-    def publish_config(self, body: dict[str, Any]) -> None:
-        """To every worker; ``body`` is a ``ConfigUpdate.to_json()``; transient."""
+    def publish_config(self, update: ConfigUpdate) -> None:
+        """To every worker; transient."""
         exchange = self.topology.config_exchange
-        self._publish(body, exchange, "", declare=exchange, persistent=False)
+        self._publish(update.to_json(), exchange, "", declare=exchange, persistent=False)
 
     def wait_taken(self, queue: kombu.Queue, timeout: float) -> bool:
         """Wait until ``queue``'s messages are taken by its consumers, for at
