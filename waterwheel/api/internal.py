@@ -17,11 +17,11 @@ from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import bearer_token, json_object
 from waterwheel.api.taskdef import task_definition
 from waterwheel.auth.tokens import InvalidToken
+from waterwheel.broker.messages import MAX_CLAIM
 from waterwheel.db.models import Job, Project, Task, TaskRun
 from waterwheel.scheduler.runs import set_token_states
 from waterwheel.states import State
 from waterwheel.timeutil import utcnow
-from waterwheel.worker.api_client import MAX_CLAIM
 
 bp = Blueprint("internal", __name__, url_prefix="/int-api")
 
