@@ -23,7 +23,8 @@ import kombu
 import pytest
 from conftest import service_missing
 
-from waterwheel.broker.client import Broker, Consumer, Kind
+from waterwheel.broker.client import Broker
+from waterwheel.broker.consumer import Consumer, Kind
 from waterwheel.broker.messages import (
     ActivateTokens,
     ClearTokens,
@@ -222,7 +223,7 @@ def test_competing_schedulers_get_each_token_op_once(broker: Broker) -> None:
         running(broker, Kind.TOKENS, handler("b"), prefetch=1),
     ):
         for job_id in sent:
-            broker.publish_token_op(UnpauseJob(job_id).to_json())
+            broker.publish_token_op(UnpauseJob(job_id))
         wait_for(lambda: len(seen["a"]) + len(seen["b"]) >= len(sent))
         time.sleep(0.3)
     assert sorted(seen["a"] + seen["b"]) == sorted(sent)
@@ -234,7 +235,7 @@ def test_threads_share_one_broker(broker: Broker) -> None:
 
     def publish(job_ids: list[uuid.UUID]) -> None:
         for job_id in job_ids:
-            broker.publish_token_op(UnpauseJob(job_id).to_json())
+            broker.publish_token_op(UnpauseJob(job_id))
 
     threads = [threading.Thread(target=publish, args=(ids,)) for ids in sent]
     for thread in threads:
@@ -306,7 +307,7 @@ def test_undecodable_messages_are_dropped_and_consuming_goes_on(broker: Broker) 
         )
         producer.publish({"Bogus": 1}, exchange=queue.exchange, routing_key="", declare=[queue])
     job_id = uuid.uuid4()
-    broker.publish_token_op(UnpauseJob(job_id).to_json())
+    broker.publish_token_op(UnpauseJob(job_id))
     got: list[Any] = []
     with running(broker, Kind.TOKENS, lambda op, _: got.append(op), prefetch=1):
         wait_for(lambda: len(got) == 1)
@@ -339,7 +340,7 @@ def test_broker_restart_loses_nothing(broker: Broker) -> None:
     def publish_all() -> None:
         for _ in range(30):
             job_id = uuid.uuid4()
-            broker.publish_token_op(UnpauseJob(job_id).to_json())
+            broker.publish_token_op(UnpauseJob(job_id))
             published.append(job_id)  # told it was published
             time.sleep(0.05)
 
@@ -387,11 +388,19 @@ def test_publisher_sends_the_original_bodies() -> None:
     publisher.job_unpaused(job_id)
     assert sent == [
         ("publish_trigger_update", [task_id]),
-        ("publish_config", {"TaskDef": str(task_id)}),
-        ("publish_config", {"Project": str(job_id)}),
-        ("publish_token_op", {"Activate": [[key], "high"]}),
-        ("publish_token_op", {"Clear": [key]}),
-        ("publish_token_op", {"UnpauseJob": str(job_id)}),
+        ("publish_config", ConfigUpdate("TaskDef", task_id)),
+        ("publish_config", ConfigUpdate("Project", job_id)),
+        ("publish_token_op", ActivateTokens(((task_id, AT),), "high")),
+        ("publish_token_op", ClearTokens(((task_id, AT),))),
+        ("publish_token_op", UnpauseJob(job_id)),
+    ]
+    # The broker publishes their JSON forms.
+    assert [message.to_json() for _, message in sent[1:]] == [
+        {"TaskDef": str(task_id)},
+        {"Project": str(job_id)},
+        {"Activate": [[key], "high"]},
+        {"Clear": [key]},
+        {"UnpauseJob": str(job_id)},
     ]
 
 

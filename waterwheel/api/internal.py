@@ -16,10 +16,10 @@ from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import json_object
 from waterwheel.api.services import services
 from waterwheel.api.taskdef import task_definition
+from waterwheel.broker.messages import MAX_CLAIM
 from waterwheel.db.models import Project, TaskRun
 from waterwheel.scheduler.claims import claim_runs
 from waterwheel.timeutil import utcnow
-from waterwheel.worker.api_client import MAX_CLAIM
 
 bp = Blueprint("internal", __name__, url_prefix="/int-api")
 

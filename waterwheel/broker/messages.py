@@ -1,7 +1,9 @@
 """The bodies of broker messages, as dataclasses with JSON forms.
 
 Field names follow the original where it had the message; the bytes need not
-match it. Times are RFC 3339 UTC strings on the wire.
+match it. Times are RFC 3339 UTC strings on the wire. Limits on what a worker
+may send back about the task requests it took live here too, so the API and
+the workers read them from one neutral place.
 """
 
 from __future__ import annotations
@@ -43,6 +45,11 @@ class TaskRequest:
             priority=data.get("priority", "normal"),
             attempt=int(data.get("attempt", 1)),
         )
+
+
+# Task runs one claim may name: a worker claims the runs of the task requests
+# its slots took in batches of at most this many, and the API refuses more.
+MAX_CLAIM = 100
 
 
 @dataclass(frozen=True)

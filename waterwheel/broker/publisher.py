@@ -82,20 +82,20 @@ class BrokerPublisher:
 
     def task_changed(self, task_ids: Iterable[uuid.UUID]) -> None:
         for task_id in task_ids:
-            self._broker.publish_config(ConfigUpdate("TaskDef", task_id).to_json())
+            self._broker.publish_config(ConfigUpdate("TaskDef", task_id))
 
     def project_changed(self, project_id: uuid.UUID) -> None:
-        self._broker.publish_config(ConfigUpdate("Project", project_id).to_json())
+        self._broker.publish_config(ConfigUpdate("Project", project_id))
 
     def tokens_activated(self, tokens: Iterable[tuple[uuid.UUID, datetime]], priority: str) -> None:
         keys = tuple(tokens)
         if keys:
-            self._broker.publish_token_op(ActivateTokens(keys, priority).to_json())
+            self._broker.publish_token_op(ActivateTokens(keys, priority))
 
     def tokens_cleared(self, tokens: Iterable[tuple[uuid.UUID, datetime]]) -> None:
         keys = tuple(tokens)
         if keys:
-            self._broker.publish_token_op(ClearTokens(keys).to_json())
+            self._broker.publish_token_op(ClearTokens(keys))
 
     def job_unpaused(self, job_id: uuid.UUID) -> None:
-        self._broker.publish_token_op(UnpauseJob(job_id).to_json())
+        self._broker.publish_token_op(UnpauseJob(job_id))

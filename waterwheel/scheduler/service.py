@@ -16,7 +16,8 @@ from datetime import datetime, timedelta
 
 from kombu.message import Message
 
-from waterwheel.broker.client import Broker, Consumer, Kind
+from waterwheel.broker.client import Broker
+from waterwheel.broker.consumer import Consumer, Kind
 from waterwheel.broker.messages import ActivateTokens, ClearTokens, Progress, TokenOp
 from waterwheel.config import Settings
 from waterwheel.db import Database

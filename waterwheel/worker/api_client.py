@@ -22,7 +22,6 @@ from waterwheel.auth.tokens import TokenKeys
 TIMEOUT = 10  # seconds per request
 CACHE_SIZE = 1000
 POOL_SIZE = 16  # kept-alive connections; more are opened when busy, then closed
-MAX_CLAIM = 100  # runs one claim may name (the API refuses more)
 
 
 class ApiUnavailable(Exception):

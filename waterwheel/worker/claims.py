@@ -13,7 +13,8 @@ import threading
 import uuid
 from dataclasses import dataclass
 
-from waterwheel.worker.api_client import MAX_CLAIM, ApiClient, ApiUnavailable
+from waterwheel.broker.messages import MAX_CLAIM
+from waterwheel.worker.api_client import ApiClient, ApiUnavailable
 
 IN_FLIGHT = 2  # claims on their way at once
 

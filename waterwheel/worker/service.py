@@ -19,7 +19,8 @@ from kombu.message import Message
 
 from waterwheel import __version__
 from waterwheel.auth.tokens import TokenKeys
-from waterwheel.broker.client import Broker, Consumer, Kind
+from waterwheel.broker.client import Broker
+from waterwheel.broker.consumer import Consumer, Kind
 from waterwheel.broker.messages import ConfigUpdate, TaskRequest
 from waterwheel.config import Settings
 from waterwheel.metrics import Metrics
