@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from waterwheel.cron import CronSchedule
+from waterwheel.graph import NodeKind
 from waterwheel.jobdoc.errors import DocumentError, UnsupportedMediaType
 from waterwheel.jobdoc.media import decode_body, decode_json
 from waterwheel.jobdoc.references import Reference, parse_reference
@@ -209,7 +210,7 @@ def _parse_task(raw: dict[str, Any], field: str, project: str, job: str) -> Task
         raw.get("depends_failure"), f"{field}.depends_failure", project, job
     )
     for i, ref in enumerate(depends_failure):
-        if ref.kind == "trigger":
+        if ref.kind == NodeKind.TRIGGER:
             raise DocumentError(
                 "depends_failure cannot reference a trigger since triggers can't fail",
                 f"{field}.depends_failure[{i}]",
