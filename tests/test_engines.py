@@ -20,8 +20,9 @@ import pytest
 from conftest import service_missing
 from docker.errors import DockerException, ImageNotFound, NotFound
 
+from waterwheel.states import State
 from waterwheel.worker.engines import make_engine
-from waterwheel.worker.engines.base import Engine, Outcome, Result, RunSpec
+from waterwheel.worker.engines.base import Engine, Result, RunSpec
 from waterwheel.worker.engines.docker import (
     LABEL_TASK_RUN_ID,
     LABEL_WORKER_ID,
@@ -115,7 +116,7 @@ def alive(pid: int) -> bool:
 
 def test_output_lines_of_stdout_and_stderr(engine: Engine) -> None:
     result, log = run(engine, spec(["-c", "echo one; echo two >&2; echo; printf 'three\\n4'"]))
-    assert result == Result(Outcome.SUCCESS, exit_code=0)
+    assert result == Result(State.SUCCESS, exit_code=0)
     # Docker keeps the two streams apart: only each one's own order is certain.
     assert [line for line in log.lines if line != "two"] == ["one", "", "three", "4"]
     assert "two" in log.lines
@@ -124,7 +125,7 @@ def test_output_lines_of_stdout_and_stderr(engine: Engine) -> None:
 def test_output_is_streamed_while_the_task_runs(engine: Engine) -> None:
     result, log = run(engine, spec(["-c", "echo first; sleep 1.5; echo second"]))
     ended = time.monotonic()
-    assert result.outcome == Outcome.SUCCESS
+    assert result.outcome == State.SUCCESS
     assert log.lines == ["first", "second"]
     assert ended - log.times[0] > 1.0, "the first line arrived only at the end"
 
@@ -132,9 +133,9 @@ def test_output_is_streamed_while_the_task_runs(engine: Engine) -> None:
 @pytest.mark.parametrize(
     ("code", "expected"),
     [
-        (0, Result(Outcome.SUCCESS, exit_code=0)),
-        (1, Result(Outcome.FAILURE, "exit code 1", exit_code=1)),
-        (7, Result(Outcome.FAILURE, "exit code 7", exit_code=7)),
+        (0, Result(State.SUCCESS, exit_code=0)),
+        (1, Result(State.FAILURE, "exit code 1", exit_code=1)),
+        (7, Result(State.FAILURE, "exit code 7", exit_code=7)),
     ],
 )
 def test_exit_code(engine: Engine, code: int, expected: Result) -> None:
@@ -144,19 +145,19 @@ def test_exit_code(engine: Engine, code: int, expected: Result) -> None:
 def test_env_is_passed(engine: Engine) -> None:
     env = {"WATERWHEEL_TASK_NAME": "a task", "GREETING": "hello=world"}
     result, log = run(engine, spec(["-c", 'echo "$WATERWHEEL_TASK_NAME|$GREETING"'], env=env))
-    assert result.outcome == Outcome.SUCCESS
+    assert result.outcome == State.SUCCESS
     assert log.lines == ["a task|hello=world"]
 
 
 def test_args_that_start_with_a_command_run_as_they_are(engine: Engine) -> None:
     result, log = run(engine, spec(["echo", "a  b", "c"]))
-    assert result.outcome == Outcome.SUCCESS
+    assert result.outcome == State.SUCCESS
     assert log.lines == ["a  b c"]
 
 
 def test_command_replaces_the_entrypoint_and_args_follow(engine: Engine) -> None:
     result, log = run(engine, spec(["%s|\\n", "x y", "z"], command=["printf"]))
-    assert result.outcome == Outcome.SUCCESS
+    assert result.outcome == State.SUCCESS
     assert log.lines == ["x y|", "z|"]
 
 
@@ -164,7 +165,7 @@ def test_timeout_stops_the_task(engine: Engine) -> None:
     started = time.monotonic()
     result, log = run(engine, spec(["-c", "echo started; sleep 30"], timeout=1))
     elapsed = time.monotonic() - started
-    assert result == Result(Outcome.TIMEOUT, "timed out after 1 s")
+    assert result == Result(State.TIMEOUT, "timed out after 1 s")
     assert log.lines == ["started"]
     assert elapsed < 1 + 1 + 1.5  # timeout, grace, slack
 
@@ -176,7 +177,7 @@ def test_stop_ends_the_task_early(engine: Engine) -> None:
     started = time.monotonic()
     result, _ = run(engine, spec(["-c", "sleep 30"]), stop)
     timer.join()
-    assert result == Result(Outcome.ERROR, "stopped")
+    assert result == Result(State.ERROR, "stopped")
     assert time.monotonic() - started < 0.5 + 1 + 1.5
 
 
@@ -188,7 +189,7 @@ def test_a_failing_log_writer_neither_hangs_nor_changes_the_result(engine: Engin
     # Far more output than a pipe holds: it must still be drained.
     task = spec(["-c", "seq 1 100000; exit 4"], timeout=15)
     assert engine.run(task, Broken(), threading.Event()) == Result(
-        Outcome.FAILURE, "exit code 4", exit_code=4
+        State.FAILURE, "exit code 4", exit_code=4
     )
 
 
@@ -213,27 +214,27 @@ def test_local_stdout_and_stderr_are_interleaved_in_order() -> None:
 )
 def test_local_runs_known_images_with_host_programs(image: str, args: list[str]) -> None:
     result, log = run(LocalEngine(), spec(args, image=image))
-    assert result == Result(Outcome.SUCCESS, exit_code=0)
+    assert result == Result(State.SUCCESS, exit_code=0)
     assert log.lines == ["hi"]
 
 
 def test_local_unknown_image_is_an_error_saying_what_to_do() -> None:
     result, _ = run(LocalEngine(), spec([], image="registry.example/acme/etl:2"))
-    assert result.outcome == Outcome.ERROR
+    assert result.outcome == State.ERROR
     assert "cannot run image 'registry.example/acme/etl:2'" in result.message
     assert "docker engine" in result.message and "command" in result.message
 
 
 def test_local_missing_program_is_an_error() -> None:
     result, _ = run(LocalEngine(), spec([], command=["/nonexistent/program"]))
-    assert result.outcome == Outcome.ERROR
+    assert result.outcome == State.ERROR
     assert "/nonexistent/program" in result.message
 
 
 def test_local_environment_is_minimal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WATERWHEEL_HMAC_SECRET", "not for tasks")
     result, log = run(LocalEngine(), spec(["-c", "env"], env={"A": "1"}))
-    assert result.outcome == Outcome.SUCCESS
+    assert result.outcome == State.SUCCESS
     names = {line.split("=", 1)[0] for line in log.lines}
     assert {"A", "PATH", "HOME"} <= names
     assert "WATERWHEEL_HMAC_SECRET" not in names
@@ -244,7 +245,7 @@ def test_local_timeout_kills_the_whole_process_group() -> None:
     started = time.monotonic()
     result, log = run(LocalEngine(grace=0.5), task)
     elapsed = time.monotonic() - started
-    assert result.outcome == Outcome.TIMEOUT
+    assert result.outcome == State.TIMEOUT
     assert elapsed < 1 + 0.5 + 1.5  # the shell ignores SIGTERM: SIGKILL after the grace
     pids = [int(pid) for pid in log.lines[0].split()]
     assert not any(alive(pid) for pid in pids)
@@ -254,7 +255,7 @@ def test_local_leftovers_die_with_the_task() -> None:
     # The background sleep holds the output pipe: the run must not wait for it.
     started = time.monotonic()
     result, log = run(LocalEngine(), spec(["-c", "sleep 30 & echo $!"]))
-    assert result == Result(Outcome.SUCCESS, exit_code=0)
+    assert result == Result(State.SUCCESS, exit_code=0)
     assert time.monotonic() - started < 5
     assert not alive(int(log.lines[0]))
 
@@ -272,7 +273,7 @@ def test_local_task_reaped_by_someone_else_is_an_error_not_a_hang(
         result, _ = run(LocalEngine(), spec(["-c", "exit 3"]))
     finally:
         signal.signal(signal.SIGCHLD, previous)
-    assert result.outcome == Outcome.ERROR
+    assert result.outcome == State.ERROR
     assert result.message.startswith("lost track of the task process")
     assert time.monotonic() - started < 5
 
@@ -283,7 +284,7 @@ def test_local_task_reaped_by_someone_else_is_an_error_not_a_hang(
 def test_docker_missing_image_is_an_error_without_hanging(docker_client) -> None:
     started = time.monotonic()
     result, _ = run(DockerEngine(), spec([], image="waterwheel-test/absent:1"))
-    assert result.outcome == Outcome.ERROR
+    assert result.outcome == State.ERROR
     assert "waterwheel-test/absent:1" in result.message
     assert time.monotonic() - started < 30
 

@@ -109,7 +109,7 @@ def test_slots_asking_at_once_share_claims(client, settings, db):
     # answer), and was cached.
     asking = [claim["task_ids"] for claim in transport.claims if claim["task_ids"]]
     assert asking and all(ids == [str(task)] for ids in asking) and len(asking) <= IN_FLIGHT
-    assert api.task_definition(task)["task_name"] == "a"
+    assert api.task_definition(task).task_name == "a"
     assert not any(path.startswith("/int-api/tasks/") for path in transport.paths)
     states = {}
     for hour in range(12):

@@ -12,6 +12,7 @@ from typing import Any
 
 import requests
 
+from waterwheel.graph import NodeKind
 from waterwheel.jobdoc import DocumentError, JobSpec, decode_body, parse_job, parse_project
 
 YAML_SUFFIXES = {".yml", ".yaml"}
@@ -56,7 +57,9 @@ def check_references(documents: list[Document]) -> dict[Path, str]:
             target = known.get(f"{ref.project or doc.job.project}/{ref.job or doc.job.name}")
             if target is None:
                 continue
-            names = {t.name for t in (target.tasks if ref.kind == "task" else target.triggers)}
+            names = {
+                t.name for t in (target.tasks if ref.kind == NodeKind.TASK else target.triggers)
+            }
             if ref.name not in names:
                 problems[doc.path] = f"{where}: reference '{ref.text}' not found"
                 break

@@ -29,6 +29,7 @@ from waterwheel.db.models import (
     Trigger,
     TriggerEdge,
 )
+from waterwheel.graph import EdgeKind, NodeKind
 from waterwheel.jobdoc import DocumentError, UnsupportedMediaType, load_job
 from waterwheel.scheduler.activation import start_manual_run
 from waterwheel.scheduler.triggers import SKIPPING_MODES, trigger_times
@@ -242,17 +243,23 @@ def _graph(session: Session, job_id: uuid.UUID, at: Any) -> dict[str, Any]:
             ).all()
         )
     nodes = [
-        {"id": t.id, "kind": "trigger", "name": t.name, "job_id": t.job_id, "state": None}
+        {"id": t.id, "kind": NodeKind.TRIGGER, "name": t.name, "job_id": t.job_id, "state": None}
         for t in session.scalars(
             select(Trigger).where(Trigger.id.in_(trigger_ids)).order_by(Trigger.name)
         )
     ] + [
-        {"id": t.id, "kind": "task", "name": t.name, "job_id": t.job_id, "state": states.get(t.id)}
+        {
+            "id": t.id,
+            "kind": NodeKind.TASK,
+            "name": t.name,
+            "job_id": t.job_id,
+            "state": states.get(t.id),
+        }
         for t in session.scalars(select(Task).where(Task.id.in_(task_ids)).order_by(Task.name))
     ]
-    edges = [{"from": e.trigger_id, "to": e.task_id, "kind": "trigger"} for e in trigger_edges] + [
-        {"from": e.parent_task_id, "to": e.child_task_id, "kind": e.kind} for e in task_edges
-    ]
+    edges = [
+        {"from": e.trigger_id, "to": e.task_id, "kind": EdgeKind.TRIGGER} for e in trigger_edges
+    ] + [{"from": e.parent_task_id, "to": e.child_task_id, "kind": e.kind} for e in task_edges]
     return {"nodes": nodes, "edges": edges}
 
 

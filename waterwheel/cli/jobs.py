@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
 from waterwheel import documents
+from waterwheel.cli.failures import exit_if_failed
 from waterwheel.config import Settings
 
 FILES = click.argument(
@@ -31,14 +31,6 @@ def _load_all(files: tuple[Path, ...]) -> tuple[list[documents.Document], dict[P
     return loaded, failures
 
 
-def _finish(failures: dict[Path, str], verb: str) -> None:
-    if failures:
-        click.echo(f"{len(failures)} document(s) failed to {verb}:", err=True)
-        for path, reason in failures.items():
-            click.echo(f"  {path}: {reason}", err=True)
-        sys.exit(1)
-
-
 @jobs.command()
 @FILES
 def validate(files: tuple[Path, ...]) -> None:
@@ -47,7 +39,7 @@ def validate(files: tuple[Path, ...]) -> None:
     for doc in loaded:
         if doc.path not in failures:
             click.echo(f"{doc.path}: ok ({doc.kind} {doc.name})")
-    _finish(failures, "validate")
+    exit_if_failed(failures, "document(s) failed to validate")
 
 
 @jobs.command()
@@ -64,4 +56,4 @@ def deploy(files: tuple[Path, ...], server: str | None) -> None:
         else:
             failures[doc.path] = reason
             click.echo(f"{doc.path}: failed")
-    _finish(failures, "deploy")
+    exit_if_failed(failures, "document(s) failed to deploy")

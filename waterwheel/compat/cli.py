@@ -10,7 +10,6 @@ file or DAG could not be handled.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -80,14 +79,6 @@ def _translate_folder(
     return translations, failures
 
 
-def _finish(failures: dict[str, str], verb: str) -> None:
-    if failures:
-        click.echo(f"{len(failures)} failed to {verb}:", err=True)
-        for what, reason in failures.items():
-            click.echo(f"  {what}: {reason}", err=True)
-        sys.exit(1)
-
-
 @airflow.command("translate")
 @DAGS_DIR
 @PROJECT
@@ -103,13 +94,16 @@ def translate_command(
     dags_dir: Path, project: str, out: Path, airflow_version: str | None, image: str
 ) -> None:
     """Write one job document per DAG found under DAGS_DIR."""
+    # Imported here, as in deploy: waterwheel.cli imports this module for its commands.
+    from waterwheel.cli.failures import exit_if_failed
+
     translations, failures = _translate_folder(dags_dir, project, airflow_version, image)
     out.mkdir(parents=True, exist_ok=True)
     for translation in translations:
         path = out / f"{translation.dag_id}.json"
         path.write_text(json.dumps(translation.document, indent=2) + "\n")
         click.echo(f"  wrote {path}")
-    _finish(failures, "translate")
+    exit_if_failed(failures, "failed to translate")
 
 
 def _get(url: str, **params: str) -> requests.Response:
@@ -150,6 +144,8 @@ def deploy(
     dags_dir: Path, project: str, airflow_version: str | None, image: str, server: str | None
 ) -> None:
     """Translate the DAGs under DAGS_DIR and put them on a server as jobs."""
+    from waterwheel.cli.failures import exit_if_failed
+
     base = _base(server)
     translations, failures = _translate_folder(dags_dir, project, airflow_version, image)
     problem = _ensure_project(base, project) if translations else None
@@ -166,7 +162,7 @@ def deploy(
             click.echo(f"  {translation.dag_id}: failed ({reason})")
         else:
             click.echo(f"  {translation.dag_id}: deployed as job {project}/{translation.dag_id}")
-    _finish(failures, "deploy")
+    exit_if_failed(failures, "failed to deploy")
 
 
 @airflow.command()

@@ -33,12 +33,12 @@ from waterwheel.compat.contract import (
 from waterwheel.compat.stash import VARIABLE_PREFIX
 from waterwheel.cron import CronError, CronSchedule
 from waterwheel.durations import format_duration
+from waterwheel.job_fields import TRIGGER_KEYS
 from waterwheel.timeutil import format_datetime
 
 DEFAULT_IMAGE = "waterwheel-airflow:latest"
 RUNNER_COMMAND = ["python3", "-m", "waterwheel.compat.runner"]
 TRIGGER_NAME = "schedule"
-_TRIGGER_KEYS = ("name", "start", "end", "period", "cron", "offset", "catchup")
 # Job uuids are derived from project and dag_id, so redeploying updates the job.
 UUID_NAMESPACE = uuid.UUID("7d1c3bd4-5a0e-4d43-9a53-1f5f4b1f2a9e")
 DEFAULT_MAX_RETRY_DELAY = timedelta(days=1)  # Airflow's max_task_retry_delay
@@ -174,7 +174,7 @@ class _Translator:
         if end is not None:
             # Airflow's end_date is inclusive, a trigger's end exclusive.
             trigger["end"] = format_datetime(end.astimezone(UTC) + timedelta(seconds=1))
-        return {key: trigger[key] for key in _TRIGGER_KEYS if key in trigger}
+        return {key: trigger[key] for key in TRIGGER_KEYS if key in trigger}
 
     # The tasks.
 

@@ -16,6 +16,7 @@ from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from waterwheel.db.models import Job, Project, Task, TaskEdge, Trigger, TriggerEdge
+from waterwheel.graph import EdgeKind, NodeKind
 from waterwheel.jobdoc import JobSpec, Reference, TaskSpec
 
 
@@ -152,15 +153,14 @@ def _rebuild_edges(
     task_edges: list[dict] = []
     for index, task in enumerate(spec.tasks):
         child = tasks[task.name].id
-        for field_name, refs in (
-            ("depends", task.depends),
-            ("depends_failure", task.depends_failure),
+        for field_name, kind, refs in (
+            ("depends", EdgeKind.SUCCESS, task.depends),
+            ("depends_failure", EdgeKind.FAILURE, task.depends_failure),
         ):
-            kind = "success" if field_name == "depends" else "failure"
             for j, ref in enumerate(refs):
                 where = f"tasks[{index}].{field_name}[{j}]"
                 parent = resolver.resolve(ref, where)
-                if ref.kind == "trigger":
+                if ref.kind == NodeKind.TRIGGER:
                     trigger_edges.append(
                         {"trigger_id": parent, "task_id": child, "edge_offset": ref.offset}
                     )
@@ -194,8 +194,8 @@ class _Resolver:
         self.project = project
         self.job = job
         self.local = {
-            "trigger": {k: v.id for k, v in triggers.items()},
-            "task": {k: v.id for k, v in tasks.items()},
+            NodeKind.TRIGGER: {k: v.id for k, v in triggers.items()},
+            NodeKind.TASK: {k: v.id for k, v in tasks.items()},
         }
 
     def resolve(self, ref: Reference, where: str) -> uuid.UUID:
@@ -210,7 +210,7 @@ class _Resolver:
         return found
 
     def _other_job(self, project_name: str, job_name: str, ref: Reference) -> uuid.UUID | None:
-        model = Trigger if ref.kind == "trigger" else Task
+        model = Trigger if ref.kind == NodeKind.TRIGGER else Task
         query = (
             select(model.id)
             .join(Job, Job.id == model.job_id)

@@ -124,7 +124,8 @@ class TriggerEdge(Base):
 
 
 class TaskEdge(Base):
-    """``kind`` is ``success`` (from ``depends``) or ``failure`` (``depends_failure``)."""
+    """``kind`` is ``EdgeKind.SUCCESS`` (from ``depends``) or ``EdgeKind.FAILURE``
+    (``depends_failure``); a trigger's edges are TriggerEdge rows."""
 
     __tablename__ = "task_edge"
 

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from waterwheel.cron import CronSchedule
+from waterwheel.graph import NodeKind
+from waterwheel.job_fields import DOCKER_KEYS, JOB_KEYS, RETRY_KEYS, TASK_KEYS, TRIGGER_KEYS
 from waterwheel.jobdoc.errors import DocumentError, UnsupportedMediaType
 from waterwheel.jobdoc.media import decode_body, decode_json
 from waterwheel.jobdoc.references import Reference, parse_reference
@@ -40,26 +42,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-# Key order of the stored definition (the original's field order).
-_JOB_KEYS = ("uuid", "project", "name", "description", "paused", "triggers", "tasks")
-_TRIGGER_KEYS = ("name", "start", "end", "period", "cron", "offset", "catchup")
-_TASK_KEYS = (
-    "name",
-    "docker",
-    "depends",
-    "depends_failure",
-    "threshold",
-    "retry",
-    "timeout",
-    "queue",
-    "trigger_rule",
-    "skip_exit_code",
-    "fail_exit_code",
-    "project_stash_write",
-)
-_DOCKER_KEYS = ("image", "args", "env", "command")
-_RETRY_KEYS = ("max_attempts", "delay", "backoff", "max_delay")
 
 
 @dataclass
@@ -209,7 +191,7 @@ def _parse_task(raw: dict[str, Any], field: str, project: str, job: str) -> Task
         raw.get("depends_failure"), f"{field}.depends_failure", project, job
     )
     for i, ref in enumerate(depends_failure):
-        if ref.kind == "trigger":
+        if ref.kind == NodeKind.TRIGGER:
             raise DocumentError(
                 "depends_failure cannot reference a trigger since triggers can't fail",
                 f"{field}.depends_failure[{i}]",
@@ -317,18 +299,18 @@ def _raw_definition(data: dict[str, Any], uuid: UUID, triggers: list[TriggerSpec
 
     Durations and references stay as written; the uuid and datetimes are normalised.
     """
-    document = _pick(data, _JOB_KEYS) | {
+    document = _pick(data, JOB_KEYS) | {
         "uuid": str(uuid),
         "triggers": [
-            _pick(raw, _TRIGGER_KEYS)
+            _pick(raw, TRIGGER_KEYS)
             | {"start": format_datetime(spec.start), "end": format_datetime(spec.end)}
             for raw, spec in zip(data["triggers"], triggers, strict=True)
         ],
         "tasks": [
-            _pick(raw, _TASK_KEYS)
+            _pick(raw, TASK_KEYS)
             | {
-                "docker": _pick_optional(raw.get("docker"), _DOCKER_KEYS),
-                "retry": _pick_optional(raw.get("retry"), _RETRY_KEYS),
+                "docker": _pick_optional(raw.get("docker"), DOCKER_KEYS),
+                "retry": _pick_optional(raw.get("retry"), RETRY_KEYS),
             }
             for raw in data["tasks"]
         ],

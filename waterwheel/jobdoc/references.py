@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal, cast
 
+from waterwheel.graph import NodeKind
 from waterwheel.jobdoc.errors import DocumentError
 from waterwheel.jobdoc.seconds import to_seconds
 
-Kind = Literal["task", "trigger"]
-KINDS: tuple[Kind, ...] = ("task", "trigger")
+# Looked up by text: on Python 3.11 ``"task" in NodeKind`` raises TypeError.
+_KINDS = frozenset(NodeKind)
 
 
 @dataclass(frozen=True)
@@ -22,7 +22,7 @@ class Reference:
 
     project: str | None
     job: str | None
-    kind: Kind
+    kind: NodeKind
     name: str
     offset: int
     text: str
@@ -32,7 +32,7 @@ class Reference:
         return replace(self, project=self.project or project, job=self.job or job)
 
     @property
-    def target(self) -> tuple[str | None, str | None, Kind, str]:
+    def target(self) -> tuple[str | None, str | None, NodeKind, str]:
         """What is referenced, whatever the offset: two edges to one target clash."""
         return (self.project, self.job, self.kind, self.name)
 
@@ -50,7 +50,7 @@ def parse_reference(text: str) -> Reference:
     """
     path, at, offset_text = text.partition("@")
     parts = path.split("/")
-    if not 2 <= len(parts) <= 4 or "" in parts or parts[-2] not in KINDS:
+    if not 2 <= len(parts) <= 4 or "" in parts or parts[-2] not in _KINDS:
         raise DocumentError(f"invalid reference '{text}'")
     try:
         offset = to_seconds(offset_text) if at else 0
@@ -59,4 +59,4 @@ def parse_reference(text: str) -> Reference:
     *scope, kind, name = parts
     job = scope.pop() if scope else None
     project = scope.pop() if scope else None
-    return Reference(project, job, cast(Kind, kind), name, offset, text)
+    return Reference(project, job, NodeKind(kind), name, offset, text)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from waterwheel.db.models import Job, JobStash, Task, TaskEdge, Token
 from waterwheel.db.upsert import insert_missing
+from waterwheel.graph import EdgeKind
 from waterwheel.scheduler.rules import DONE, Verdict, decide
 from waterwheel.scheduler.runs import (
     Execution,
@@ -41,7 +42,11 @@ from waterwheel.states import Priority, State
 
 log = logging.getLogger(__name__)
 
-EDGE_FOR_RESULT = {State.SUCCESS: "success", State.FAILURE: "failure", State.TIMEOUT: "failure"}
+EDGE_FOR_RESULT = {
+    State.SUCCESS: EdgeKind.SUCCESS,
+    State.FAILURE: EdgeKind.FAILURE,
+    State.TIMEOUT: EdgeKind.FAILURE,
+}
 
 # Built once: every result passes through these.
 _TOKEN_STATE = select(Token.state).where(
@@ -81,7 +86,7 @@ def propagate(
     plain: list[TokenKey] = []
     for child_id, offset, edge_kind, child in children:
         child_at = _shift(at, offset)
-        if child.trigger_rule is not None and edge_kind == "success":
+        if child.trigger_rule is not None and edge_kind == EdgeKind.SUCCESS:
             forced = force_all or decision.skips(child.name)
             executions += settle(
                 session, child, child_at, priority, forced, force_all or decision.all
@@ -157,7 +162,7 @@ def upstream_states(session: Session, task_id: uuid.UUID, at: datetime) -> list[
     None while it is not done."""
     edges = session.execute(
         select(TaskEdge.parent_task_id, TaskEdge.edge_offset).where(
-            TaskEdge.child_task_id == task_id, TaskEdge.kind == "success"
+            TaskEdge.child_task_id == task_id, TaskEdge.kind == EdgeKind.SUCCESS
         )
     ).all()
     states = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from enum import StrEnum
 
+from waterwheel.jobdoc import JOB_SCHEMA, load_schema
 from waterwheel.states import State
 
 
@@ -19,22 +20,10 @@ class Verdict(StrEnum):
 
 FAILED = frozenset({State.FAILURE, State.TIMEOUT, State.ERROR})
 DONE = FAILED | {State.SUCCESS, State.SKIPPED, State.UPSTREAM_FAILED}
+# The rules a job document may name, read from its schema so the two cannot drift.
 RULES = frozenset(
-    {
-        "all_success",
-        "all_failed",
-        "all_done",
-        "all_done_min_one_success",
-        "one_success",
-        "one_failed",
-        "one_done",
-        "none_failed",
-        "none_failed_min_one_success",
-        "none_skipped",
-        "all_skipped",
-        "always",
-    }
-)
+    load_schema(JOB_SCHEMA)["$defs"]["task"]["properties"]["trigger_rule"]["enum"]
+) - {None}
 
 
 def decide(rule: str, upstream: Sequence[str | None]) -> Verdict | None:

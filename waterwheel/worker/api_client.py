@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import urllib3
 
 from waterwheel.auth.tokens import TokenKeys
+from waterwheel.task_definition import TaskDefinition
 
 TIMEOUT = 10  # seconds per request
 CACHE_SIZE = 1000
@@ -72,7 +73,7 @@ class ApiClient:
         self.base = server_addr.rstrip("/")
         self.keys = keys
         self.transport = transport or HttpTransport(self.base)
-        self._definitions: OrderedDict[uuid.UUID, dict[str, Any] | None] = OrderedDict()
+        self._definitions: OrderedDict[uuid.UUID, TaskDefinition | None] = OrderedDict()
         self._lock = threading.Lock()
 
     def call(self, method: str, path: str, subject: uuid.UUID | None, body: Any = None) -> Reply:
@@ -88,7 +89,7 @@ class ApiClient:
         if reply.status != 200:
             raise ApiUnavailable(f"heartbeat answered {reply.status}")
 
-    def task_definition(self, task_id: uuid.UUID) -> dict[str, Any] | None:
+    def task_definition(self, task_id: uuid.UUID) -> TaskDefinition | None:
         """The task's definition, or None when the task does not exist."""
         with self._lock:
             if task_id in self._definitions:
@@ -96,24 +97,26 @@ class ApiClient:
                 return self._definitions[task_id]
         reply = self.call("GET", f"/int-api/tasks/{task_id}", task_id)
         if reply.status == 404:
-            definition = None
+            data = None
         elif reply.status == 200:
-            definition = reply.json()
+            data = reply.json()
         else:
             raise ApiUnavailable(f"task {task_id}: API answered {reply.status}")
-        self._remember(task_id, definition)
-        return definition
+        return self._remember(task_id, data)
 
     def knows_task(self, task_id: uuid.UUID) -> bool:
         with self._lock:
             return task_id in self._definitions
 
-    def _remember(self, task_id: uuid.UUID, definition: dict[str, Any] | None) -> None:
+    def _remember(self, task_id: uuid.UUID, data: dict[str, Any] | None) -> TaskDefinition | None:
+        """Cache the definition the API sent as JSON (None: no such task)."""
+        definition = None if data is None else TaskDefinition.from_json(data)
         with self._lock:
             self._definitions[task_id] = definition
             self._definitions.move_to_end(task_id)
             while len(self._definitions) > CACHE_SIZE:
                 self._definitions.popitem(last=False)
+        return definition
 
     def forget_task(self, task_id: uuid.UUID) -> None:
         with self._lock:

@@ -20,10 +20,11 @@ from waterwheel.auth.tokens import StashGrant, TokenKeys
 from waterwheel.broker.messages import Progress, TaskRequest
 from waterwheel.config import Settings
 from waterwheel.states import State
+from waterwheel.task_definition import TaskDefinition
 from waterwheel.timeutil import format_datetime, utcnow
 from waterwheel.worker.api_client import ApiClient
 from waterwheel.worker.claims import Claims
-from waterwheel.worker.engines.base import Engine, Outcome, Result, RunSpec
+from waterwheel.worker.engines.base import Engine, Result, RunSpec
 
 log = logging.getLogger(__name__)
 
@@ -32,22 +33,22 @@ TOKEN_MARGIN = 300
 
 
 def task_environment(
-    definition: dict[str, Any],
+    definition: TaskDefinition,
     request: TaskRequest,
     settings: Settings,
     stash_token: str,
 ) -> dict[str, str]:
     """The task's own env entries, then Waterwheel's variables, which win."""
-    env = dict(entry.split("=", 1) for entry in definition.get("env") or [])
+    env = dict(entry.split("=", 1) for entry in definition.env or [])
     env.update(
         {
             "WATERWHEEL_TRIGGER_DATETIME": format_datetime(request.trigger_datetime) or "",
-            "WATERWHEEL_TASK_NAME": definition["task_name"],
-            "WATERWHEEL_TASK_ID": definition["task_id"],
-            "WATERWHEEL_JOB_NAME": definition["job_name"],
-            "WATERWHEEL_JOB_ID": definition["job_id"],
-            "WATERWHEEL_PROJECT_NAME": definition["project_name"],
-            "WATERWHEEL_PROJECT_ID": definition["project_id"],
+            "WATERWHEEL_TASK_NAME": definition.task_name,
+            "WATERWHEEL_TASK_ID": str(definition.task_id),
+            "WATERWHEEL_JOB_NAME": definition.job_name,
+            "WATERWHEEL_JOB_ID": str(definition.job_id),
+            "WATERWHEEL_PROJECT_NAME": definition.project_name,
+            "WATERWHEEL_PROJECT_ID": str(definition.project_id),
             "WATERWHEEL_SERVER_ADDR": settings.server_addr,
             "WATERWHEEL_JWT": stash_token,
             "WATERWHEEL_TASK_RUN_ID": str(request.task_run_id),
@@ -81,7 +82,7 @@ class TaskRunner:
         self._running: dict[uuid.UUID, tuple[TaskRequest, datetime]] = {}
         self._running_lock = threading.Lock()
 
-    def handle(self, request: TaskRequest) -> str | None:
+    def handle(self, request: TaskRequest) -> State | None:
         """Run the request to its end; returns the result, or None when the run
         was not ours to run (already claimed, finished or cancelled) or was
         handed back because the worker is stopping."""
@@ -92,20 +93,20 @@ class TaskRunner:
         definition = self.api.task_definition(request.task_id)  # cached by the claim
         started = utcnow()  # the claim marked the run running; heartbeats follow
         if definition is None:
-            result = Result(Outcome.ERROR, "task definition not found")
-        elif definition.get("image") is None:
-            result = Result(Outcome.SUCCESS)  # a no-op task
+            result = Result(State.ERROR, "task definition not found")
+        elif definition.image is None:
+            result = Result(State.SUCCESS)  # a no-op task
         else:
             result = self._run(request, definition, started)
-        if self.stop.is_set() and result.outcome == Outcome.ERROR:
+        if self.stop.is_set() and result.outcome == State.ERROR:
             # Not the task's fault: the scheduler runs it again at once.
             log.info("stopping: task run %s is handed back", request.task_run_id)
             self._progress(
                 request, started, utcnow(), State.ERROR, "worker stopped", interrupted=True
             )
             return None
-        outcome = str(result.outcome)
-        skip_code = (definition or {}).get("skip_exit_code")
+        outcome = result.outcome
+        skip_code = definition.skip_exit_code if definition else None
         if skip_code is not None and result.exit_code == skip_code:
             outcome, result.message = State.SKIPPED, f"skipped (exit code {skip_code})"
         self._progress(
@@ -113,24 +114,23 @@ class TaskRunner:
         )
         return outcome
 
-    def _run(self, request: TaskRequest, definition: dict[str, Any], started: datetime) -> Result:
-        own_timeout = (definition.get("timeout") or {}).get("secs")
-        timeout = own_timeout or self.settings.default_task_timeout
+    def _run(self, request: TaskRequest, definition: TaskDefinition, started: datetime) -> Result:
+        timeout = definition.timeout_secs or self.settings.default_task_timeout
         grant = StashGrant(
-            task_id=uuid.UUID(definition["task_id"]),
-            job_id=uuid.UUID(definition["job_id"]),
-            project_id=uuid.UUID(definition["project_id"]),
+            task_id=definition.task_id,
+            job_id=definition.job_id,
+            project_id=definition.project_id,
             trigger_datetime=request.trigger_datetime,
         )
         token = self.keys.stash_token(grant, lifetime=int(timeout) + TOKEN_MARGIN)
         spec = RunSpec(
             task_run_id=request.task_run_id,
-            image=definition["image"],
-            args=list(definition.get("args") or []),
+            image=definition.image,
+            args=list(definition.args),
             env=task_environment(definition, request, self.settings, token),
-            command=definition.get("command"),
+            command=definition.command,
             timeout=float(timeout),
-            name=definition["task_name"],
+            name=definition.task_name,
             worker_id=self.worker_id,
         )
         writer = self.open_log(request.task_run_id)
@@ -169,7 +169,7 @@ class TaskRunner:
         request: TaskRequest,
         started: datetime,
         finished: datetime | None,
-        result: str,
+        result: State,
         message: str | None = None,
         exit_code: int | None = None,
         interrupted: bool = False,

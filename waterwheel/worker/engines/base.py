@@ -13,8 +13,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
+
+from waterwheel.states import State
 
 logger = logging.getLogger(__name__)
 
@@ -40,16 +41,9 @@ class RunSpec:
     worker_id: uuid.UUID | None = None  # the running worker, for labels
 
 
-class Outcome(StrEnum):
-    SUCCESS = "success"
-    FAILURE = "failure"
-    TIMEOUT = "timeout"
-    ERROR = "error"
-
-
 @dataclass
 class Result:
-    outcome: Outcome
+    outcome: State  # SUCCESS, FAILURE, TIMEOUT or ERROR: the run's state as the engine saw it
     message: str = ""  # why, for anything but success: exit code, engine error text
     exit_code: int | None = None  # when the task exited by itself
 
@@ -82,14 +76,14 @@ def exit_result(code: int) -> Result:
     error, so retries and failure edges never fired). A negative code is a host
     process killed by a signal, as `subprocess` reports it."""
     if code == 0:
-        return Result(Outcome.SUCCESS, exit_code=0)
+        return Result(State.SUCCESS, exit_code=0)
     if code < 0:
         try:
             name = signal.Signals(-code).name
         except ValueError:  # a real-time signal has no name
             name = str(-code)
-        return Result(Outcome.FAILURE, f"killed by signal {name}")
-    return Result(Outcome.FAILURE, f"exit code {code}", exit_code=code)
+        return Result(State.FAILURE, f"killed by signal {name}")
+    return Result(State.FAILURE, f"exit code {code}", exit_code=code)
 
 
 class LineSplitter:
@@ -178,9 +172,9 @@ class Waiter:
         wait are raised here."""
         while not self._done.wait(min(POLL_SECONDS, max(0.0, deadline - time.monotonic()))):
             if stop.is_set():
-                return Result(Outcome.ERROR, "stopped")
+                return Result(State.ERROR, "stopped")
             if time.monotonic() >= deadline:
-                return Result(Outcome.TIMEOUT, f"timed out after {timeout:g} s")
+                return Result(State.TIMEOUT, f"timed out after {timeout:g} s")
         if self._error is not None:
             raise self._error
         assert self._code is not None

@@ -24,10 +24,10 @@ from docker.errors import APIError, DockerException, ImageNotFound, NotFound
 from docker.models.containers import Container
 from docker.utils import parse_repository_tag
 
+from waterwheel.states import State
 from waterwheel.worker.engines.base import (
     LogWriter,
     Orphaned,
-    Outcome,
     Result,
     RunSpec,
     Waiter,
@@ -88,7 +88,7 @@ class DockerEngine:
                 },
             )
         except _ERRORS as exc:
-            return Result(Outcome.ERROR, f"cannot {step}: {_reason(exc)}")
+            return Result(State.ERROR, f"cannot {step}: {_reason(exc)}")
         try:
             # Attached before the start, straight to the container's streams: the
             # log driver (container.logs) can drop a last line without a newline.
@@ -103,7 +103,7 @@ class DockerEngine:
                     self._stop(container)
                 pump.join(DRAIN_SECONDS)  # before removal, which would cut the output short
         except _ERRORS as exc:
-            return Result(Outcome.ERROR, f"docker: {_reason(exc)}")
+            return Result(State.ERROR, f"docker: {_reason(exc)}")
         finally:
             _remove(container)
 

@@ -21,12 +21,12 @@ import tempfile
 import threading
 import time
 
+from waterwheel.states import State
 from waterwheel.worker.engines.base import (
     POLL_SECONDS,
     LineSplitter,
     LogWriter,
     Orphaned,
-    Outcome,
     Result,
     RunSpec,
     exit_result,
@@ -115,7 +115,7 @@ class LocalEngine:
         try:
             argv = _argv(spec, env["PATH"])
         except _CannotRun as exc:
-            return Result(Outcome.ERROR, str(exc))
+            return Result(State.ERROR, str(exc))
         with tempfile.TemporaryDirectory(
             prefix=f"waterwheel-{spec.task_run_id}-", ignore_cleanup_errors=True
         ) as workdir:
@@ -130,15 +130,15 @@ class LocalEngine:
                     start_new_session=True,  # its own process group, pgid = pid
                 )
             except OSError as exc:
-                return Result(Outcome.ERROR, f"cannot start {argv[0]!r}: {exc.strerror or exc}")
+                return Result(State.ERROR, f"cannot start {argv[0]!r}: {exc.strerror or exc}")
             with _Watched(proc, log) as task:
                 if not task.wait(deadline, stop):
                     self._terminate(task)
                     if stop.is_set():
-                        return Result(Outcome.ERROR, "stopped")
-                    return Result(Outcome.TIMEOUT, f"timed out after {spec.timeout:g} s")
+                        return Result(State.ERROR, "stopped")
+                    return Result(State.TIMEOUT, f"timed out after {spec.timeout:g} s")
                 if task.code is None:
-                    return Result(Outcome.ERROR, f"lost track of the task process: {task.lost}")
+                    return Result(State.ERROR, f"lost track of the task process: {task.lost}")
                 return exit_result(task.code)
 
     def remove_orphans(self, orphaned: Orphaned) -> int:
