@@ -19,7 +19,7 @@ from werkzeug.serving import make_server
 
 from tests.conftest import SAMPLES, drop_postgres, empty_postgres
 from waterwheel import logsetup
-from waterwheel.cli import main
+from waterwheel.cli.main import main
 from waterwheel.db.models import Base
 
 JOBS = sorted(p for p in SAMPLES.iterdir() if p.name not in {"project.json", "invalid.yml"})

@@ -1,3 +1,3 @@
-from waterwheel.cli import main
+from waterwheel.cli.main import main
 
 main()

@@ -19,7 +19,7 @@ from click.testing import CliRunner, Result
 
 import waterwheel
 from tests.conftest import service_missing
-from waterwheel.cli import main
+from waterwheel.cli.main import main
 from waterwheel.compat.image import HOST_PYTHON, RUNNER_REQUIREMENTS, runtime_distributions
 
 DAGS = Path(__file__).resolve().parents[1] / "compat" / "dags"

@@ -17,6 +17,7 @@ import click
 import requests
 
 from waterwheel import documents
+from waterwheel.cli.failures import exit_if_failed
 from waterwheel.compat import loader
 from waterwheel.compat.image import DEFAULT_BASE, HOST_PYTHON, ImageError, build_image
 from waterwheel.compat.translate import DEFAULT_IMAGE, Translation, translate
@@ -94,8 +95,6 @@ def translate_command(
     dags_dir: Path, project: str, out: Path, airflow_version: str | None, image: str
 ) -> None:
     """Write one job document per DAG found under DAGS_DIR."""
-    # Imported here, as in deploy: waterwheel.cli imports this module for its commands.
-    from waterwheel.cli.failures import exit_if_failed
 
     translations, failures = _translate_folder(dags_dir, project, airflow_version, image)
     out.mkdir(parents=True, exist_ok=True)
@@ -144,7 +143,6 @@ def deploy(
     dags_dir: Path, project: str, airflow_version: str | None, image: str, server: str | None
 ) -> None:
     """Translate the DAGs under DAGS_DIR and put them on a server as jobs."""
-    from waterwheel.cli.failures import exit_if_failed
 
     base = _base(server)
     translations, failures = _translate_folder(dags_dir, project, airflow_version, image)
