@@ -24,6 +24,7 @@ from waterwheel.states import State
 from waterwheel.worker.engines import make_engine
 from waterwheel.worker.engines.base import Engine, Result, RunSpec
 from waterwheel.worker.engines.docker import (
+    LABEL_SERVER,
     LABEL_TASK_RUN_ID,
     LABEL_WORKER_ID,
     DockerEngine,
@@ -318,29 +319,35 @@ def test_make_engine() -> None:
 
 
 def test_docker_removes_only_the_containers_it_is_told_are_orphans(docker_client) -> None:
-    engine = DockerEngine(grace=1)
-    dead, live = str(uuid.uuid4()), str(uuid.uuid4())
+    server = f"http://127.0.0.1:9/{uuid.uuid4()}/"  # this test's own installation
+    engine = DockerEngine(grace=1, server=server)
+    dead, live, elsewhere = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
     made = {
         who: docker_client.containers.run(
             IMAGE,
             ["sleep", "60"],
             detach=True,
             network_mode="host",
-            labels={LABEL_TASK_RUN_ID: str(uuid.uuid4()), LABEL_WORKER_ID: who},
+            labels={
+                LABEL_TASK_RUN_ID: str(uuid.uuid4()),
+                LABEL_WORKER_ID: who,
+                LABEL_SERVER: "http://another.installation/" if who == elsewhere else server,
+            },
         )
-        for who in (dead, live)
+        for who in (dead, live, elsewhere)
     }
     asked: list[tuple[uuid.UUID, str | None]] = []
 
     def orphaned(run_id: uuid.UUID, worker: str | None) -> bool:
         asked.append((run_id, worker))
-        return worker == dead
+        return worker != live  # the other installation's run is unknown here too
 
     try:
-        assert engine.remove_orphans(orphaned) >= 1
+        assert engine.remove_orphans(orphaned) == 1
         remaining = {c.id for c in docker_client.containers.list(all=True)}
-        assert made[dead].id not in remaining and made[live].id in remaining
-        assert (uuid.UUID(made[live].labels[LABEL_TASK_RUN_ID]), live) in asked
+        assert made[dead].id not in remaining
+        assert {made[live].id, made[elsewhere].id} <= remaining
+        assert {worker for _, worker in asked} == {dead, live}  # never asked of the other
     finally:
         for container in made.values():
             with contextlib.suppress(NotFound):

@@ -58,7 +58,7 @@ class Worker:
         self.id = uuid.uuid4()
         transport = WsgiTransport(api_app) if api_app is not None else None
         self.api = ApiClient(settings.server_addr, keys, transport)
-        self.engine = engine or make_engine(settings.task_engine)
+        self.engine = engine or make_engine(settings.task_engine, settings.server_addr)
         self.runner = TaskRunner(
             settings,
             self.id,

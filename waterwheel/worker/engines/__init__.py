@@ -9,10 +9,11 @@ from waterwheel.worker.engines.local import LocalEngine
 ENGINES = ("docker", "local")
 
 
-def make_engine(name: str) -> Engine:
-    """The engine named by the `task_engine` setting."""
+def make_engine(name: str, server: str = "") -> Engine:
+    """The engine named by the `task_engine` setting, for the workers of the
+    API at ``server``."""
     if name == "docker":
-        return DockerEngine()
+        return DockerEngine(server=server)
     if name == "local":
         return LocalEngine()
     raise ValueError(f"unknown task engine {name!r}; choose one of: {', '.join(ENGINES)}")

@@ -43,6 +43,10 @@ DRAIN_SECONDS = 10.0
 LABEL_TASK_RUN_ID = "waterwheel.task_run_id"
 LABEL_TASK_NAME = "waterwheel.task_name"
 LABEL_WORKER_ID = "waterwheel.worker_id"
+# The API its worker reports to: a Docker engine may run the tasks of several
+# Waterwheel installations (staging and production, a test run), and a worker
+# may only ever take another installation's run for an orphan of its own.
+LABEL_SERVER = "waterwheel.server"
 
 _ERRORS = (DockerException, requests.RequestException)
 
@@ -55,8 +59,9 @@ class DockerEngine:
     """Runs each task in its own container (image ENTRYPOINT kept, args as its
     command, host network: the daemons here run with --bridge=none)."""
 
-    def __init__(self, grace: float = 10.0) -> None:
+    def __init__(self, grace: float = 10.0, server: str = "") -> None:
         self.grace = grace
+        self.server = server
         self._client: docker.DockerClient | None = None
         self._lock = threading.Lock()
 
@@ -85,6 +90,7 @@ class DockerEngine:
                     LABEL_TASK_RUN_ID: str(spec.task_run_id),
                     LABEL_TASK_NAME: spec.name,
                     LABEL_WORKER_ID: str(spec.worker_id),
+                    LABEL_SERVER: self.server,
                 },
             )
         except _ERRORS as exc:
@@ -108,13 +114,15 @@ class DockerEngine:
             _remove(container)
 
     def remove_orphans(self, orphaned: Orphaned) -> int:
-        """Remove the containers of task runs that ``orphaned`` names: a worker
-        killed mid-run leaves its container running (or exited) with nobody
-        to remove it."""
+        """Remove the containers of this installation's task runs that
+        ``orphaned`` names: a worker killed mid-run leaves its container
+        running (or exited) with nobody to remove it."""
         try:
             # Runs end while the list is read: a container gone since is no orphan.
             found = self._docker().containers.list(
-                all=True, filters={"label": LABEL_TASK_RUN_ID}, ignore_removed=True
+                all=True,
+                filters={"label": [LABEL_TASK_RUN_ID, f"{LABEL_SERVER}={self.server}"]},
+                ignore_removed=True,
             )
         except _ERRORS as exc:
             logger.warning("cannot list containers to find orphans: %s", _reason(exc))
