@@ -1,0 +1,1 @@
+"""Security: each test shows a refusal of the attack it names, and that nothing was written."""
