@@ -1,5 +1,6 @@
-"""Shared helpers for the API tests: sample deployment, direct row inserts,
-row counting and stash/config token builders."""
+"""Shared helpers for the tests: the secret tokens are signed with, the
+original's sample jobs and their deployment, direct row inserts, row counting
+and stash/config token builders."""
 
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from typing import Any
 
 import sqlalchemy as sa
 import yaml
-from conftest import SAMPLES
 
 from waterwheel.auth.tokens import StashGrant, TokenKeys
 from waterwheel.config import Settings
 from waterwheel.db import Database
 from waterwheel.db.models import Base, Scheduler, TaskRun, Token
 
-SAMPLES_DIR = Path(SAMPLES)
+SAMPLES = Path(__file__).parent / "data" / "original-jobs"  # written for the original
+HMAC_SECRET = "test-secret-that-is-long-enough-for-hs256"
+
 PROJECT_NAME = "test_project"
 PROJECT_ID = "4fb168e4-b963-431d-85b6-ac108542c036"
 
@@ -57,7 +59,7 @@ def content_type(filename: str) -> str:
 
 
 def sample_bytes(filename: str) -> bytes:
-    return (SAMPLES_DIR / filename).read_bytes()
+    return (SAMPLES / filename).read_bytes()
 
 
 def sample_doc(filename: str) -> dict[str, Any]:

@@ -15,8 +15,8 @@ from datetime import timedelta
 
 import pytest
 import redis
-from conftest import HMAC_SECRET, service_missing
-from helpers import T0, bearer, config_token, insert_run
+from helpers import HMAC_SECRET, T0, bearer, config_token, insert_run
+from services import service_missing
 from simple_websocket import Client, ConnectionClosed
 from sqlalchemy import update
 from werkzeug.serving import make_server

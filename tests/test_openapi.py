@@ -34,7 +34,7 @@ from simple_websocket import Client, ConnectionClosed
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
-from tests.conftest import HMAC_SECRET, SAMPLES
+from tests.helpers import HMAC_SECRET, SAMPLES
 from waterwheel.api import create_app
 from waterwheel.api.openapi import OPENAPI_DOCUMENT
 from waterwheel.auth.tokens import StashGrant, TokenKeys
