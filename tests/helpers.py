@@ -158,6 +158,23 @@ def trigger_ids(client, job_id: str) -> dict[str, str]:
     return {row["trigger_name"]: row["trigger_id"] for row in response.get_json()}
 
 
+def get_job(client, job_id: str) -> dict[str, Any]:
+    """``GET /api/jobs/:id``, asserting 200: the job's details."""
+    response = client.get(f"/api/jobs/{job_id}")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def graph_edges(graph: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(from, to, kind) of each edge of a ``GET /api/jobs/:id/graph`` answer."""
+    return {(e["from"], e["to"], e["kind"]) for e in graph["edges"]}
+
+
+def pick(mapping: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """The given keys of a mapping (KeyError when one is missing)."""
+    return {key: mapping[key] for key in keys}
+
+
 def insert_run(
     db: Database,
     task_id: str | uuid.UUID,
