@@ -1,18 +1,23 @@
 """Shared helpers for the tests: the secret tokens are signed with, the
-original's sample jobs and their deployment, direct row inserts, row counting
-and stash/config token builders."""
+original's sample jobs and their deployment, readers of the API's answers,
+direct row inserts, row counting, stash/config token builders, and the app
+served on a real socket."""
 
 from __future__ import annotations
 
 import copy
 import json
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 import yaml
+from werkzeug.serving import make_server
 
 from waterwheel.auth.tokens import StashGrant, TokenKeys
 from waterwheel.config import Settings
@@ -291,6 +296,19 @@ def config_token(settings: Settings, subject: str | uuid.UUID) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """The app in a real threaded server (a websocket needs a socket): host:port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
 
 
 def ago(**kwargs: float) -> datetime:

@@ -8,21 +8,16 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import threading
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import yaml
-from flask import Flask
 from flask.testing import FlaskClient
 from simple_websocket import Client, ConnectionClosed
-from werkzeug.serving import make_server
 
-from tests.helpers import SAMPLES, bearer
+from tests.helpers import SAMPLES, bearer, serving
 from tests.openapi.spec import DOC, T0, T0_AS_BRISBANE, T1, Api, deref, operations
 from waterwheel.api import create_app
 from waterwheel.auth.tokens import StashGrant, TokenKeys
@@ -559,19 +554,6 @@ def _stash(api: Api, world: World) -> None:
 
 
 WAIT = 10  # seconds the websocket may take for a frame that is due at once
-
-
-@contextmanager
-def serving(app: Flask) -> Iterator[str]:
-    """The app in a real threaded server (a websocket needs a socket): host:port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 def _frames(ws: Client) -> list[Any]:
