@@ -1,25 +1,32 @@
-"""Shared helpers for the API tests: sample deployment, direct row inserts,
-row counting and stash/config token builders."""
+"""Shared helpers for the tests: the secret tokens are signed with, the
+original's sample jobs and their deployment, readers of the API's answers,
+direct row inserts, row counting, stash/config token builders, and the app
+served on a real socket."""
 
 from __future__ import annotations
 
 import copy
 import json
+import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 import yaml
-from conftest import SAMPLES
+from werkzeug.serving import make_server
 
 from waterwheel.auth.tokens import StashGrant, TokenKeys
 from waterwheel.config import Settings
 from waterwheel.db import Database
 from waterwheel.db.models import Base, Scheduler, TaskRun, Token
 
-SAMPLES_DIR = Path(SAMPLES)
+SAMPLES = Path(__file__).parent / "data" / "original-jobs"  # written for the original
+HMAC_SECRET = "test-secret-that-is-long-enough-for-hs256"
+
 PROJECT_NAME = "test_project"
 PROJECT_ID = "4fb168e4-b963-431d-85b6-ac108542c036"
 
@@ -57,7 +64,7 @@ def content_type(filename: str) -> str:
 
 
 def sample_bytes(filename: str) -> bytes:
-    return (SAMPLES_DIR / filename).read_bytes()
+    return (SAMPLES / filename).read_bytes()
 
 
 def sample_doc(filename: str) -> dict[str, Any]:
@@ -154,6 +161,23 @@ def trigger_ids(client, job_id: str) -> dict[str, str]:
     response = client.get(f"/api/jobs/{job_id}/triggers")
     assert response.status_code == 200, response.get_json()
     return {row["trigger_name"]: row["trigger_id"] for row in response.get_json()}
+
+
+def get_job(client, job_id: str) -> dict[str, Any]:
+    """``GET /api/jobs/:id``, asserting 200: the job's details."""
+    response = client.get(f"/api/jobs/{job_id}")
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+def graph_edges(graph: dict[str, Any]) -> set[tuple[str, str, str]]:
+    """(from, to, kind) of each edge of a ``GET /api/jobs/:id/graph`` answer."""
+    return {(e["from"], e["to"], e["kind"]) for e in graph["edges"]}
+
+
+def pick(mapping: dict[str, Any], *keys: str) -> dict[str, Any]:
+    """The given keys of a mapping (KeyError when one is missing)."""
+    return {key: mapping[key] for key in keys}
 
 
 def insert_run(
@@ -272,6 +296,19 @@ def config_token(settings: Settings, subject: str | uuid.UUID) -> str:
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+@contextmanager
+def serving(app) -> Iterator[str]:
+    """The app in a real threaded server (a websocket needs a socket): host:port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
 
 
 def ago(**kwargs: float) -> datetime:

@@ -17,8 +17,7 @@ import pytest
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
-from tests.conftest import HMAC_SECRET
-from tests.helpers import deploy_sample_project, deploy_samples
+from tests.helpers import HMAC_SECRET, deploy_sample_project, deploy_samples
 from waterwheel.api import create_app
 from waterwheel.config import Settings
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import kombu
 import pytest
-from conftest import service_missing
+from services import service_missing
 
 from waterwheel.broker.client import Broker
 from waterwheel.broker.consumer import Consumer, Kind

@@ -17,7 +17,8 @@ from alembic.migration import MigrationContext
 from click.testing import CliRunner
 from werkzeug.serving import make_server
 
-from tests.conftest import SAMPLES, drop_postgres, empty_postgres
+from tests.helpers import SAMPLES
+from tests.services import drop_postgres, empty_postgres
 from waterwheel import logsetup
 from waterwheel.cli.main import main
 from waterwheel.db.models import Base

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import docker
 import pytest
-from conftest import service_missing
 from docker.errors import DockerException, ImageNotFound, NotFound
+from services import service_missing
 
 from waterwheel.states import State
 from waterwheel.worker.engines import make_engine

@@ -10,16 +10,14 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
 import redis
-from conftest import HMAC_SECRET, service_missing
-from helpers import T0, bearer, config_token, insert_run
+from helpers import HMAC_SECRET, T0, bearer, config_token, insert_run, serving
+from services import service_missing
 from simple_websocket import Client, ConnectionClosed
 from sqlalchemy import update
-from werkzeug.serving import make_server
 
 from waterwheel.api import create_app
 from waterwheel.api import logs as logs_api
@@ -100,19 +98,6 @@ def redis_client_if_used(backend: str, request: pytest.FixtureRequest) -> redis.
 
 def with_server(settings: Settings, address: str) -> Settings:
     return dataclasses.replace(settings, server_addr=f"http://{address}/")
-
-
-@contextmanager
-def serving(app) -> Iterator[str]:
-    """The app in a real threaded server (websockets need a socket): host:port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
 
 
 def all_lines(store: LogStore, run_id: uuid.UUID, count: int = 1000) -> list[str]:

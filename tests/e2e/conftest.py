@@ -13,8 +13,9 @@ import docker
 import pytest
 import redis
 
-from tests.conftest import HMAC_SECRET, drop_postgres, fresh_postgres, service_missing
-from tests.e2e.stack import FAST, IMAGE, Stack
+from tests.e2e.stack import FAST, IMAGE, Stack, embedded_settings
+from tests.helpers import HMAC_SECRET
+from tests.services import drop_postgres, fresh_postgres, service_missing
 from waterwheel.config import Settings
 from waterwheel.db import Database
 
@@ -37,20 +38,6 @@ def vhost() -> Iterator[str]:
         service_missing("RabbitMQ", "rabbitmq-server -detached")
     yield f"{RABBITMQ}/{name}"
     rabbitmqctl("delete_vhost", name)
-
-
-def embedded_settings(tmp_path) -> tuple[Settings, Database]:
-    db = Database(f"sqlite:///{tmp_path}/waterwheel.db")
-    settings = Settings(
-        db_url=db.url,
-        amqp_addr="memory://",
-        redis_url=None,
-        task_engine="local",
-        hmac_secret=HMAC_SECRET,
-        no_authz=True,
-        **FAST,
-    )
-    return settings, db
 
 
 def services_settings(amqp: str) -> tuple[Settings, Database]:

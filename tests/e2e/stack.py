@@ -19,6 +19,7 @@ from typing import Any
 import requests
 from werkzeug.serving import make_server
 
+from tests.helpers import HMAC_SECRET
 from waterwheel.api import create_app
 from waterwheel.auth.tokens import TokenKeys
 from waterwheel.broker.client import Broker
@@ -38,6 +39,20 @@ FAST = {
     "scheduler_heartbeat": 1,
     "max_tasks": 4,
 }
+
+
+def embedded_settings(tmp_path) -> tuple[Settings, Database]:
+    db = Database(f"sqlite:///{tmp_path}/waterwheel.db")
+    settings = Settings(
+        db_url=db.url,
+        amqp_addr="memory://",
+        redis_url=None,
+        task_engine="local",
+        hmac_secret=HMAC_SECRET,
+        no_authz=True,
+        **FAST,
+    )
+    return settings, db
 
 
 class Stack:

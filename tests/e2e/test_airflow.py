@@ -13,8 +13,8 @@ from typing import Any
 import docker
 import pytest
 
-from tests.conftest import service_missing
 from tests.e2e.stack import Stack, wait_for
+from tests.services import service_missing
 from waterwheel.compat.image import build_image
 from waterwheel.compat.loader import load_file, shim_imports
 from waterwheel.compat.translate import translate

@@ -21,8 +21,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.e2e.conftest import embedded_settings
-from tests.e2e.stack import Stack, wait_for
+from tests.e2e.stack import Stack, embedded_settings, wait_for
 from tests.e2e.test_airflow import DAGS, log_of, without_trigger
 from waterwheel.auth.tokens import StashGrant, TokenKeys
 from waterwheel.compat import xcom

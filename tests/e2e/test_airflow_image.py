@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import waterwheel
-from tests.conftest import service_missing
+from tests.services import service_missing
 from waterwheel.cli.main import main
 from waterwheel.compat.image import HOST_PYTHON, RUNNER_REQUIREMENTS, runtime_distributions
 

@@ -13,8 +13,8 @@ import sys
 import pytest
 import requests
 
-from tests.conftest import HMAC_SECRET
 from tests.e2e.stack import shell, wait_for
+from tests.helpers import HMAC_SECRET
 
 T = "2025-01-01T00:00:00Z"
 

@@ -17,42 +17,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import service_missing
-from tests.ui.server import Seeded, Standalone, seed
+from tests.services import service_missing
+from tests.ui.browser import CHROMIUM, CHROMIUM_ARGS, DESKTOP, TIMEZONE
+from tests.ui.server import Standalone, Ui, seed
 
-CHROMIUM = Path(os.environ.get("WATERWHEEL_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(os.environ.get("WATERWHEEL_ARTIFACTS") or REPO / "artifacts")
 SCREENSHOTS = ARTIFACTS / "screenshots"
-# A timezone away from UTC, with a half hour, so that local times cannot pass for UTC.
-TIMEZONE = "Australia/Adelaide"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-class Ui:
-    """The running server, what was seeded into it, and the screenshot folder."""
-
-    def __init__(self, server: Standalone, seeded: Seeded) -> None:
-        self.server = server
-        self.seeded = seeded
-        self.base = server.base
-
-    def job(self, name: str) -> str:
-        return self.seeded.jobs[name]
-
-    def task(self, job: str, task: str) -> str:
-        return self.seeded.tasks[job][task]
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        return self.server.call(method, path, body)
 
 
 @pytest.fixture(scope="session")

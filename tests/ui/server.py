@@ -121,6 +121,24 @@ class Seeded:
     big_at: str | None = None
 
 
+class Ui:
+    """The running server, what was seeded into it, and what tests call it with."""
+
+    def __init__(self, server: Standalone, seeded: Seeded) -> None:
+        self.server = server
+        self.seeded = seeded
+        self.base = server.base
+
+    def job(self, name: str) -> str:
+        return self.seeded.jobs[name]
+
+    def task(self, job: str, task: str) -> str:
+        return self.seeded.tasks[job][task]
+
+    def call(self, method: str, path: str, body: Any = None) -> Any:
+        return self.server.call(method, path, body)
+
+
 def _job(name: str, description: str, triggers: list, tasks: list) -> dict[str, Any]:
     return {
         "uuid": str(uuid.uuid4()),

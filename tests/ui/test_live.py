@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
 
-from tests.ui.conftest import TIMEZONE, Ui
+from tests.ui.browser import TIMEZONE
 from tests.ui.server import (
     BIG_LINES,
     BIG_LOG,
@@ -18,6 +18,7 @@ from tests.ui.server import (
     MANUAL,
     PAUSABLE,
     PAUSABLE_PERIOD,
+    Ui,
     iso,
     wait_for,
 )

@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.ui.conftest import PHONE, TIMEZONE, Ui
-from tests.ui.server import BIG_LOG, LIVE, PAUSABLE, PROJECT, STASH_VALUE, wait_for
+from tests.ui.browser import PHONE, TIMEZONE
+from tests.ui.server import BIG_LOG, LIVE, PAUSABLE, PROJECT, STASH_VALUE, Ui, wait_for
 
 # name, path (job names resolved by the test), what shows when the page has loaded
 PAGES = [
