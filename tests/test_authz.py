@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from collections.abc import Callable
 
 import pytest
 from werkzeug.serving import make_server
@@ -25,10 +26,19 @@ from waterwheel.config import Settings
 LOGIN = {"x-seal-mechanism": "seal/formlogin"}
 
 
-class PolicyServer:
-    """OPA's POST /v1/data/waterwheel/authorize, answering with the sample policy."""
+def sample_policy(document: dict) -> bool:
+    """The original's sample policy: reads for all, writes through the form login."""
+    return document["action"] in ("Get", "List") or (
+        document["http"]["headers"].get("x-seal-mechanism") == "seal/formlogin"
+    )
 
-    def __init__(self) -> None:
+
+class PolicyServer:
+    """OPA's POST /v1/data/waterwheel/authorize, answering with ``decide`` (the
+    sample policy unless told otherwise) on the request's input document."""
+
+    def __init__(self, decide: Callable[[dict], bool] = sample_policy) -> None:
+        self.decide = decide
         self.inputs: list[dict] = []
         self.down = False
         self.http = make_server("127.0.0.1", 0, self.app, threaded=True)
@@ -43,10 +53,7 @@ class PolicyServer:
             return Response("policy engine failure", status=500)
         document = request.get_json()["input"]
         self.inputs.append(document)
-        allowed = document["action"] in ("Get", "List") or (
-            document["http"]["headers"].get("x-seal-mechanism") == "seal/formlogin"
-        )
-        return Response(json.dumps({"result": allowed}), mimetype="application/json")
+        return Response(json.dumps({"result": self.decide(document)}), mimetype="application/json")
 
 
 @pytest.fixture
