@@ -8,10 +8,12 @@ do arithmetic on.
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
 
 from tests.helpers import create_project
+from waterwheel.timeutil import format_datetime, parse_datetime
 
 
 def job_doc(name: str, tasks: list[dict], *, start: str = "2025-01-01T00:00:00Z", **trigger):
@@ -88,3 +90,46 @@ def test_two_jobs_saved_one_after_the_other_cannot_close_a_cycle(client, project
     assert len([e for e in graph["edges"] if e["kind"] != "trigger"]) == 1  # only y's
     with_offset = job_doc("one", [{"name": "x", "depends": ["trigger/t", "two/task/y@1h"]}])
     assert client.post("/api/jobs", json=with_offset).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("start", "0001-01-01T00:00:00Z"),
+        ("start", "0001-01-01T00:30:00+01:00"),  # before datetime's first moment in UTC
+        ("start", "1969-12-31T23:59:59Z"),
+        ("end", "9999-12-31T23:59:59Z"),
+        ("end", "9000-01-01T00:00:00Z"),
+    ],
+)
+def test_dates_out_of_range_are_refused_naming_the_field(client, project, field, value):
+    document = job_doc("j", [{"name": "a", "depends": ["trigger/t"]}], **{field: value})
+    response = client.post("/api/jobs", json=document)
+    assert_refused(response, f"triggers[0].{field}: '{value}' is out of range")
+    assert stored(client, "j") is None
+
+
+def test_dates_at_the_edges_of_the_range_are_accepted_and_printed_in_rfc3339(client, project):
+    document = job_doc(
+        "j",
+        [{"name": "a", "depends": ["trigger/t"]}],
+        start="1970-01-01T00:00:00Z",
+        end="8999-12-31T23:59:59.999999Z",
+    )
+    assert client.post("/api/jobs", json=document).status_code == 201
+    (trigger,) = client.get(f"/api/jobs/{stored(client, 'j')['id']}/triggers").get_json()
+    assert trigger["start_datetime"] == "1970-01-01T00:00:00Z"
+    assert trigger["end_datetime"] == "8999-12-31T23:59:59.999999Z"
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        (datetime(1, 1, 1, tzinfo=UTC), "0001-01-01T00:00:00Z"),
+        (datetime(999, 12, 31, 23, 59, 59, 5, tzinfo=UTC), "0999-12-31T23:59:59.000005Z"),
+        (datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC), "9999-12-31T23:59:59Z"),
+    ],
+)
+def test_datetimes_are_always_written_in_rfc3339(value, text):
+    assert format_datetime(value) == text
+    assert parse_datetime(text) == value  # and read back
