@@ -8,21 +8,32 @@ do arithmetic on.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from tests.helpers import create_project
-from waterwheel.timeutil import format_datetime, parse_datetime
+from waterwheel.config import ConfigError, Settings
+from waterwheel.db.models import TaskRun
+from waterwheel.scheduler.triggers import TriggerLoop
+from waterwheel.timeutil import format_datetime, parse_datetime, utcnow
 
 
-def job_doc(name: str, tasks: list[dict], *, start: str = "2025-01-01T00:00:00Z", **trigger):
+def job_doc(
+    name: str,
+    tasks: list[dict],
+    *,
+    start: str = "2025-01-01T00:00:00Z",
+    paused: bool = True,
+    **trigger,
+):
     return {
         "uuid": str(uuid.uuid5(uuid.NAMESPACE_URL, name)),  # one uuid per name: updates
         "project": "p",
         "name": name,
         "description": "",
-        "paused": True,
+        "paused": paused,
         "triggers": [{"name": "t", "start": start, "period": "1d"} | trigger],
         "tasks": tasks,
     }
@@ -133,3 +144,80 @@ def test_dates_at_the_edges_of_the_range_are_accepted_and_printed_in_rfc3339(cli
 def test_datetimes_are_always_written_in_rfc3339(value, text):
     assert format_datetime(value) == text
     assert parse_datetime(text) == value  # and read back
+
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+CAP = 50
+
+
+def every_second_since(client, start: str) -> str:
+    document = job_doc(
+        "j", [{"name": "a", "depends": ["trigger/t"]}], start=start, period="1s", paused=False
+    )
+    assert client.post("/api/jobs", json=document).status_code == 201
+    return stored(client, "j")["id"]
+
+
+def catch_up(loop: TriggerLoop) -> None:
+    """Passes of the trigger loop until nothing is due (the clock stands still)."""
+    loop.reload()
+    loop._refresh()
+    while (upcoming := loop._fire_due()) is not None and upcoming[0] <= utcnow():
+        pass
+
+
+def run_times(db) -> list[datetime]:
+    with db.read() as session:
+        return sorted(session.scalars(select(TaskRun.trigger_datetime)))
+
+
+def trigger_view(client, job_id: str) -> dict:
+    (trigger,) = client.get(f"/api/jobs/{job_id}/triggers").get_json()
+    return trigger
+
+
+def test_a_catch_up_runs_at_most_max_catchup_times_and_skips_the_oldest(
+    client, db, project, time_machine
+):
+    # A period of 1s from 1970: 1.7 billion missed times.
+    time_machine.move_to(NOW, tick=False)
+    job_id = every_second_since(client, "1970-01-01T00:00:00Z")
+    dispatched: list = []
+    loop = TriggerLoop(db, owns=lambda _id: True, dispatch=dispatched.extend, max_catchup=CAP)
+    catch_up(loop)
+    newest = [NOW - timedelta(seconds=n) for n in reversed(range(CAP))]
+    assert run_times(db) == newest == [e.request.trigger_datetime for e in dispatched]
+    trigger = trigger_view(client, job_id)
+    assert trigger["earliest_trigger_datetime"] == "1970-01-01T00:00:00Z"
+    assert trigger["latest_trigger_datetime"] == format_datetime(NOW)
+    assert trigger["catchup_skipped_through"] == format_datetime(newest[0] - timedelta(seconds=1))
+    # A scheduler stalled for an hour is held to the cap as well.
+    later = NOW + timedelta(hours=1)
+    time_machine.move_to(later, tick=False)
+    loop._fire_due()
+    assert len(run_times(db)) == 2 * CAP
+    assert trigger_view(client, job_id)["catchup_skipped_through"] == format_datetime(
+        later - timedelta(seconds=CAP)
+    )
+
+
+def test_a_start_moved_back_fills_in_at_most_max_catchup_times(client, db, project, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    job_id = every_second_since(client, format_datetime(NOW - timedelta(seconds=9)))
+    loop = TriggerLoop(db, owns=lambda _id: True, dispatch=lambda _: None, max_catchup=CAP)
+    catch_up(loop)
+    assert len(run_times(db)) == 10
+    every_second_since(client, "1970-01-01T00:00:00Z")  # the start moves back 56 years
+    catch_up(loop)
+    times = run_times(db)
+    assert times == [NOW - timedelta(seconds=n) for n in reversed(range(10 + CAP))]
+    trigger = trigger_view(client, job_id)
+    assert trigger["earliest_trigger_datetime"] == "1970-01-01T00:00:00Z"
+    assert trigger["catchup_skipped_through"] == format_datetime(times[0] - timedelta(seconds=1))
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "many"])
+def test_max_catchup_must_be_a_positive_count(value):
+    with pytest.raises(ConfigError, match="WATERWHEEL_MAX_CATCHUP"):
+        Settings.from_env({"WATERWHEEL_MAX_CATCHUP": value})
+    assert Settings.from_env({}).max_catchup == 1000

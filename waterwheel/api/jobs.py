@@ -201,6 +201,7 @@ def triggers(job_id: uuid.UUID) -> ResponseReturnValue:
                 "trigger_offset": t.trigger_offset,
                 "catchup": t.catchup,
                 "next_trigger_datetime": format_datetime(_next_time(t)),
+                "catchup_skipped_through": format_datetime(t.catchup_skipped_through),
             }
             for t in rows
         ]
