@@ -48,6 +48,7 @@ BASE_ENV = {
     "WATERWHEEL_NO_AUTHZ": "true",
     "WATERWHEEL_TASK_ENGINE": "local",
     "WATERWHEEL_MAX_TASKS": "8",
+    "WATERWHEEL_MAX_CATCHUP": "1000000",  # (c) catches up more than the default
     "WATERWHEEL_LOG": "warn",
 }
 

@@ -59,7 +59,7 @@ def test_trigger_rejects_what_it_cannot_start(client, db):
     job_id = deploy_job(client, job_doc())
     assert client.post(f"/api/jobs/{job_id}/trigger", json={"conf": "x"}).status_code == 400
     assert client.post(f"/api/jobs/{job_id}/trigger", json={"priority": "now"}).status_code == 400
-    loop = [{"name": "a", "depends": ["task/b"]}, {"name": "b", "depends": ["task/a"]}]
+    loop = [{"name": "a", "depends": ["task/b@1d"]}, {"name": "b", "depends": ["task/a"]}]
     looped = deploy_job(client, job_doc("looped", tasks=loop, triggers=[]))
     response = client.post(f"/api/jobs/{looped}/trigger", json={})
     assert response.status_code == 409

@@ -9,43 +9,16 @@ only through the form-login proxy's header).
 
 from __future__ import annotations
 
-import json
-import threading
 import uuid
 
 import pytest
-from werkzeug.serving import make_server
-from werkzeug.wrappers import Request, Response
 
 from tests.helpers import HMAC_SECRET, deploy_sample_project, deploy_samples
+from tests.opa import PolicyServer
 from waterwheel.api import create_app
 from waterwheel.config import Settings
 
 LOGIN = {"x-seal-mechanism": "seal/formlogin"}
-
-
-class PolicyServer:
-    """OPA's POST /v1/data/waterwheel/authorize, answering with the sample policy."""
-
-    def __init__(self) -> None:
-        self.inputs: list[dict] = []
-        self.down = False
-        self.http = make_server("127.0.0.1", 0, self.app, threaded=True)
-        threading.Thread(target=self.http.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.http.port}/ignored/path"
-
-    @Request.application
-    def app(self, request: Request) -> Response:
-        if request.path != "/v1/data/waterwheel/authorize" or request.method != "POST":
-            return Response("no such policy", status=404)
-        if self.down:
-            return Response("policy engine failure", status=500)
-        document = request.get_json()["input"]
-        self.inputs.append(document)
-        allowed = document["action"] in ("Get", "List") or (
-            document["http"]["headers"].get("x-seal-mechanism") == "seal/formlogin"
-        )
-        return Response(json.dumps({"result": allowed}), mimetype="application/json")
 
 
 @pytest.fixture

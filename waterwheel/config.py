@@ -26,12 +26,26 @@ def _bool(text: str) -> bool:
     raise ValueError(f"expected true or false, got '{text}'")
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise ValueError(f"expected a whole number of at least 1, got '{text}'")
+    return value
+
+
 def _list(text: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in text.split(",") if item.strip())
 
 
 # How each kind of setting is read from its environment string.
-_PARSERS = {"str": str, "int": int, "bool": _bool, "duration": duration_seconds, "list": _list}
+_PARSERS = {
+    "str": str,
+    "int": int,
+    "count": _count,
+    "bool": _bool,
+    "duration": duration_seconds,
+    "list": _list,
+}
 
 
 def _setting(default: Any, kind: str = "str") -> Any:
@@ -68,6 +82,9 @@ class Settings:
     # and which worker queues a worker takes tasks from (task routing).
     scheduler_heartbeat: int = _setting(5, "duration")
     worker_queues: tuple[str, ...] = _setting(("default",), "list")
+    # Missed trigger times a catch-up runs at most, per trigger: older ones are
+    # skipped (a period of 1s from 1970 would otherwise queue billions).
+    max_catchup: int = _setting(1000, "count")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -33,15 +33,16 @@ def parse_datetime(text: str) -> datetime:
 
 
 def format_datetime(value: datetime | None) -> str | None:
-    """Format as RFC 3339 UTC with ``Z``; whole seconds carry no fraction."""
+    """Format as RFC 3339 UTC with ``Z``; whole seconds carry no fraction.
+
+    ``isoformat`` rather than ``strftime``: glibc's ``%Y`` writes year 1 as
+    ``1``, which is not RFC 3339 (four digits, zero-padded)."""
     if value is None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    value = value.astimezone(UTC)
-    if value.microsecond:
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+    value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(timespec="microseconds" if value.microsecond else "seconds") + "Z"
 
 
 def utcnow() -> datetime:

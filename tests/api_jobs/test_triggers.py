@@ -50,6 +50,7 @@ def test_triggers_listing_in_seconds(client, project):
             "cron": None,
             "trigger_offset": offset,
             "catchup": "none",
+            "catchup_skipped_through": None,
         }
     past = {
         r["trigger_name"]: r

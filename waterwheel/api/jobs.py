@@ -18,6 +18,8 @@ from waterwheel.api.errors import ApiError, bad_request, conflict, not_found
 from waterwheel.api.lookups import counts_by_state, get_or_404, recent_counters
 from waterwheel.api.request import body_priority, json_object, query_datetime, query_int
 from waterwheel.api.services import services
+from waterwheel.db.cycles import DependencyCycle
+from waterwheel.db.job_access import JobAccess, job_access
 from waterwheel.db.jobstore import JobConflict, ResolveError, job_trigger_and_task_ids, save_job
 from waterwheel.db.models import (
     Job,
@@ -30,7 +32,7 @@ from waterwheel.db.models import (
     TriggerEdge,
 )
 from waterwheel.graph import EdgeKind, NodeKind
-from waterwheel.jobdoc import DocumentError, UnsupportedMediaType, load_job
+from waterwheel.jobdoc import DocumentError, JobSpec, UnsupportedMediaType, load_job
 from waterwheel.scheduler.activation import start_manual_run
 from waterwheel.scheduler.triggers import SKIPPING_MODES, trigger_times
 from waterwheel.states import Priority, State
@@ -47,13 +49,11 @@ def save() -> ResponseReturnValue:
         raise ApiError(415, str(exc)) from None
     except DocumentError as exc:
         raise bad_request(str(exc)) from None
-    with services().db.read() as session:
-        target = session.scalar(select(Project.id).where(Project.name == spec.project))
-    authorize("Update", "job", project_id=target, job_id=spec.uuid)
+    access = _authorize_save(spec)
     try:
         with services().db.transaction() as session:
-            saved = save_job(session, spec)
-    except ResolveError as exc:
+            saved = save_job(session, spec, access)
+    except (ResolveError, DependencyCycle) as exc:
         raise bad_request(str(exc)) from None
     except (JobConflict, IntegrityError) as exc:
         message = str(exc) if isinstance(exc, JobConflict) else "the job conflicts with another"
@@ -62,6 +62,21 @@ def save() -> ResponseReturnValue:
     publisher.triggers_changed(saved.trigger_ids)
     publisher.task_changed(saved.task_ids)
     return "", 201
+
+
+def _authorize_save(spec: JobSpec) -> JobAccess:
+    """Update in the document's project and, for an existing job, in the project
+    it is in now (a move needs both); Get on every other job its references
+    name, asked whether that job exists or not, so that a denied caller cannot
+    tell a missing name (400) from a hidden one."""
+    with services().db.read() as session:
+        access = job_access(session, spec)
+    authorize("Update", "job", project_id=access.project_id, job_id=spec.uuid)
+    if access.current_project_id not in (None, access.project_id):
+        authorize("Update", "job", project_id=access.current_project_id, job_id=spec.uuid)
+    for project_id, job_id in access.upstream:
+        authorize("Get", "job", project_id=project_id, job_id=job_id)
+    return access
 
 
 @bp.get("")
@@ -186,6 +201,7 @@ def triggers(job_id: uuid.UUID) -> ResponseReturnValue:
                 "trigger_offset": t.trigger_offset,
                 "catchup": t.catchup,
                 "next_trigger_datetime": format_datetime(_next_time(t)),
+                "catchup_skipped_through": format_datetime(t.catchup_skipped_through),
             }
             for t in rows
         ]

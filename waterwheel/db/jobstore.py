@@ -4,7 +4,8 @@ A document replaces the job as a whole, in the caller's transaction: triggers
 left out are deleted, tasks left out are kept inactive (their history stays
 readable) with their edges removed, and every edge into the document's tasks is
 rebuilt from its references. Identity is the job's uuid and, within a job, the
-trigger or task name, as in the original.
+trigger or task name, as in the original. A document that would close a cycle
+of tasks without a positive offset is refused (see ``cycles``).
 """
 
 from __future__ import annotations
@@ -15,13 +16,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.orm import Session
 
+from waterwheel.db.cycles import check_no_zero_offset_cycle
+from waterwheel.db.job_access import JobAccess, job_access
 from waterwheel.db.models import Job, Project, Task, TaskEdge, Trigger, TriggerEdge
 from waterwheel.graph import EdgeKind, NodeKind
 from waterwheel.jobdoc import JobSpec, Reference, TaskSpec
 
 
 class JobConflict(Exception):
-    """Another job of the project already has this name."""
+    """Another job of the project already has this name, or what the save was
+    authorized for changed meanwhile."""
 
 
 class ResolveError(ValueError):
@@ -36,7 +40,11 @@ class SavedJob:
     task_ids: list[uuid.UUID] = field(default_factory=list)  # kept, new and deactivated
 
 
-def save_job(session: Session, spec: JobSpec) -> SavedJob:
+def save_job(session: Session, spec: JobSpec, authorized: JobAccess | None = None) -> SavedJob:
+    """Write the job; ``authorized`` is what the caller's decisions were made
+    about (see ``job_access``): the save is refused when that has changed."""
+    if authorized is not None and job_access(session, spec) != authorized:
+        raise JobConflict("the job or a job it references changed meanwhile: send it again")
     project = session.scalar(select(Project).where(Project.name == spec.project))
     if project is None:
         raise ResolveError(f"project: project '{spec.project}' not found")
@@ -65,6 +73,7 @@ def save_job(session: Session, spec: JobSpec) -> SavedJob:
     tasks = _save_tasks(session, job, spec, saved)
     session.flush()
     _rebuild_edges(session, spec, project, job, triggers, tasks)
+    check_no_zero_offset_cycle(session, [task.id for task in tasks.values()])
     return saved
 
 

@@ -84,6 +84,9 @@ class Trigger(Base):
     cron: Mapped[str | None] = mapped_column(String(255))
     trigger_offset: Mapped[int] = mapped_column(BigInteger, default=0)  # seconds, signed
     catchup: Mapped[str] = mapped_column(String(16), default="earliest")
+    # The newest trigger time a catch-up over WATERWHEEL_MAX_CATCHUP times
+    # skipped: the missed times up to it that were not run are never run.
+    catchup_skipped_through: Mapped[datetime | None]
 
 
 class Task(Base):

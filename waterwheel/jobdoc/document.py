@@ -19,12 +19,13 @@ from uuid import UUID
 from waterwheel.cron import CronSchedule
 from waterwheel.graph import NodeKind
 from waterwheel.job_fields import DOCKER_KEYS, JOB_KEYS, RETRY_KEYS, TASK_KEYS, TRIGGER_KEYS
+from waterwheel.jobdoc.dates import document_datetime
 from waterwheel.jobdoc.errors import DocumentError, UnsupportedMediaType
 from waterwheel.jobdoc.media import decode_body, decode_json
 from waterwheel.jobdoc.references import Reference, parse_reference
 from waterwheel.jobdoc.schema import JOB_SCHEMA, PROJECT_SCHEMA, validate
 from waterwheel.jobdoc.seconds import to_seconds
-from waterwheel.timeutil import format_datetime, parse_datetime
+from waterwheel.timeutil import format_datetime
 
 __all__ = [
     "DockerSpec",
@@ -161,8 +162,8 @@ def parse_project(data: Any) -> ProjectSpec:
 
 
 def _parse_trigger(raw: dict[str, Any], field: str) -> TriggerSpec:
-    start = _checked(parse_datetime, raw["start"], f"{field}.start")
-    end = _optional(parse_datetime, raw.get("end"), f"{field}.end")
+    start = _checked(document_datetime, raw["start"], f"{field}.start")
+    end = _optional(document_datetime, raw.get("end"), f"{field}.end")
     if end is not None and end <= start:
         raise DocumentError("end must be after start", f"{field}.end")
     period, cron = raw.get("period"), raw.get("cron")

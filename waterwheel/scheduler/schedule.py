@@ -63,6 +63,12 @@ class TriggerTimes:
             limit = min(limit, self.end - timedelta(microseconds=1))
         return self._newest_up_to(limit)
 
+    def newest_due(self, now: datetime, count: int) -> list[datetime]:
+        """The newest ``count`` trigger times whose moment has come by ``now``,
+        ascending, without walking from ``start``."""
+        newest = self.last_due(now)
+        return [] if newest is None else self.before(newest + timedelta(microseconds=1), count)
+
     def _newest_up_to(self, limit: datetime) -> datetime | None:
         """The newest trigger time at or before ``limit``, whatever the end."""
         if limit < self.start:

@@ -47,7 +47,9 @@ class Scheduler:
         self.metrics = metrics
         self.id = uuid.uuid4()
         self.membership = Membership(db, self.id, settings.scheduler_heartbeat)
-        self.triggers = TriggerLoop(db, self.membership.owns, self.dispatch, self._queued)
+        self.triggers = TriggerLoop(
+            db, self.membership.owns, self.dispatch, self._queued, settings.max_catchup
+        )
         self.consumer = Consumer(broker, on_connect=self.triggers.reload)
         self.consumer.consume_batches(Kind.PROGRESS, self._on_progress, size=PROGRESS_BATCH)
         self.consumer.consume(Kind.TOKENS, self._on_token_op, prefetch=100)

@@ -11,6 +11,12 @@ newest first, ``random`` shuffled, all at back-fill priority; ``none`` skips
 them (the bookmark moves past them without tokens); ``latest_only`` skips all
 but the newest, which runs at back-fill priority (Airflow's catchup=False).
 Times that come due while a scheduler watches fire at normal priority.
+
+However many times are missed, at most ``max_catchup`` (WATERWHEEL_MAX_CATCHUP)
+of a trigger run: when more are due, the oldest are skipped as ``none`` skips
+them, with a warning, and the trigger's ``catchup_skipped_through`` says up to
+when. A start moved back likewise fills in at most that many times before the
+earliest fired. A period of 1s from 1970 would otherwise queue billions of runs.
 """
 
 from __future__ import annotations
@@ -26,12 +32,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from waterwheel.config import Settings
 from waterwheel.db import Database
 from waterwheel.db.models import Job, Task, Trigger, TriggerEdge
 from waterwheel.scheduler.runs import Execution, add_tokens, run_ready
 from waterwheel.scheduler.schedule import TriggerTimes
 from waterwheel.states import Priority
-from waterwheel.timeutil import utcnow
+from waterwheel.timeutil import format_datetime, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +57,7 @@ class OwnedTrigger:
     latest: datetime | None
     earliest: datetime | None
     fresh: bool = True  # not caught up yet
+    backfilled: int = 0  # times before a start moved back fired by this catch-up
     definition: tuple = field(default=())  # what, changed, calls for a catch-up
 
     def next_moment(self) -> datetime | None:
@@ -93,10 +101,12 @@ def fire(
     times: list[datetime],
     priority: str,
     fed: list[datetime] | None = None,
+    skipped_through: datetime | None = None,
 ) -> list[Execution] | None:
     """Fire ``times`` (ascending) of ``trigger``: the bookmark moves to the
     newest, with tokens for those of ``fed`` (default: all of them; a catch-up
     that skips times passes the first and last it skips, and feeds fewer);
+    ``skipped_through`` records the newest skipped over the catch-up cap.
     None when the compare-and-set lost: another scheduler fired them, the
     trigger changed or went, or its job was paused."""
     newest, oldest = times[-1], times[0]
@@ -119,6 +129,7 @@ def fire(
                 else func.least(Trigger.earliest_trigger_datetime, oldest),
                 oldest,
             ),
+            **_skipped(skipped_through),
         )
         .execution_options(synchronize_session=False)
     ).rowcount
@@ -127,6 +138,11 @@ def fire(
     trigger.latest = newest
     trigger.earliest = min(trigger.earliest or oldest, oldest)
     return feed(session, trigger.id, times if fed is None else fed, priority)
+
+
+def _skipped(through: datetime | None) -> dict[str, datetime]:
+    """The column update recording times skipped over the catch-up cap, if any."""
+    return {} if through is None else {"catchup_skipped_through": through}
 
 
 def feed(
@@ -166,8 +182,10 @@ class TriggerLoop:
         owns: Callable[[uuid.UUID], bool],
         dispatch: Callable[[list[Execution]], None],
         on_queue_length: Callable[[int, uuid.UUID | None], None] = lambda n, t: None,
+        max_catchup: int = Settings.max_catchup,
     ) -> None:
         self.db = db
+        self.max_catchup = max_catchup
         self.owns = owns
         self.dispatch = dispatch
         self.on_queue_length = on_queue_length
@@ -237,19 +255,41 @@ class TriggerLoop:
                 return False
         if trigger.fresh and trigger.earliest is not None and self._backfill_start(trigger):
             return True
-        times = trigger.times.due(trigger.latest, now, BATCH)
+        times = trigger.times.due(trigger.latest, now, max(BATCH, self.max_catchup) + 1)
         if not times:
             trigger.fresh = False  # caught up
             return False
-        catching_up = trigger.fresh
+        skipped: list[datetime] = []  # the oldest and newest skipped over the cap
+        if len(times) > self.max_catchup:
+            # Any backlog, also one that grew while this scheduler was stalled.
+            kept = trigger.times.newest_due(now, self.max_catchup + 1)
+            skipped, times = [times[0], kept[0]], kept[1:]
+            log.warning(
+                "trigger %s is more than WATERWHEEL_MAX_CATCHUP=%d times behind: skipping"
+                " the missed times %s to %s, running those from %s",
+                trigger.id,
+                self.max_catchup,
+                format_datetime(skipped[0]),
+                format_datetime(skipped[1]),
+                format_datetime(times[0]),
+            )
+        batch = times[:BATCH]
+        catching_up = trigger.fresh or bool(skipped)
         priority = Priority.BACKFILL if catching_up else Priority.NORMAL
         with self.db.transaction() as session:
-            executions = fire(session, trigger, times, priority)
+            executions = fire(
+                session,
+                trigger,
+                [*skipped, *batch],
+                priority,
+                batch if skipped else None,
+                skipped[-1] if skipped else None,
+            )
         if executions is None:
             self._reload.set()  # someone else moved it: re-read before going on
             return False
         self.dispatch(order_catchup(executions, trigger.catchup) if catching_up else executions)
-        return len(times) == BATCH
+        return len(times) > BATCH
 
     def _skip_missed(self, trigger: OwnedTrigger, now: datetime) -> bool:
         """Move the bookmark over the missed times in one step, firing only the
@@ -269,11 +309,15 @@ class TriggerLoop:
 
     def _backfill_start(self, trigger: OwnedTrigger) -> bool:
         """``start`` moved before the earliest fired time: fire the newest batch
-        of the gap, once; False when none of it is left."""
+        of the gap, once, and skip what is left of it past the catch-up cap;
+        False when none of it is left."""
         assert trigger.earliest is not None
-        times = trigger.times.before(trigger.earliest, BATCH)
+        room = self.max_catchup - trigger.backfilled
+        times = trigger.times.before(trigger.earliest, min(BATCH, room) if room > 0 else 1)
         if not times:
             return False
+        skipped_through = None if room > 0 else times[-1]
+        earliest = times[0] if skipped_through is None else trigger.times.start
         with self.db.transaction() as session:
             moved = session.execute(
                 update(Trigger)
@@ -281,13 +325,25 @@ class TriggerLoop:
                     Trigger.id == trigger.id,
                     Trigger.earliest_trigger_datetime == trigger.earliest,
                 )
-                .values(earliest_trigger_datetime=times[0])
+                .values(earliest_trigger_datetime=earliest, **_skipped(skipped_through))
                 .execution_options(synchronize_session=False)
             ).rowcount
-            executions = feed(session, trigger.id, times, Priority.BACKFILL) if moved else []
+            fed = moved and skipped_through is None
+            executions = feed(session, trigger.id, times, Priority.BACKFILL) if fed else []
         if not moved:
             self._reload.set()  # someone else moved it: re-read before going on
             return False
-        trigger.earliest = times[0]
+        trigger.earliest = earliest
+        if skipped_through is not None:
+            log.warning(
+                "trigger %s: start moved back more than WATERWHEEL_MAX_CATCHUP=%d times:"
+                " skipping the times %s to %s",
+                trigger.id,
+                self.max_catchup,
+                format_datetime(earliest),
+                format_datetime(skipped_through),
+            )
+            return False
+        trigger.backfilled += len(times)
         self.dispatch(order_catchup(executions, trigger.catchup))
         return True
