@@ -621,9 +621,14 @@ def _runs_and_cluster(api: Api, world: World) -> None:
         "total_tasks": 3,
         "version": "0.1.0",
     }
-    api.post("/int-api/heartbeat", 200, json=heartbeat)
-    api.post("/int-api/heartbeat", 400, json={"uuid": world.worker})
-    api.post("/int-api/heartbeat", 415, data="uuid", content_type="text/plain")
+    as_worker = bearer(world.keys.config_token(uuid.UUID(world.worker)))
+    api.post("/int-api/heartbeat", 200, json=heartbeat, headers=as_worker)
+    api.post("/int-api/heartbeat", 401, json=heartbeat)
+    api.post(
+        "/int-api/heartbeat", 403, json=heartbeat | {"uuid": str(uuid.uuid4())}, headers=as_worker
+    )
+    api.post("/int-api/heartbeat", 400, json=heartbeat | {"running_tasks": -1}, headers=as_worker)
+    api.post("/int-api/heartbeat", 415, data="uuid", content_type="text/plain", headers=as_worker)
 
     t0, t1 = datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC)
     step0, worker = uuid.UUID(world.step0), uuid.UUID(world.worker)
