@@ -33,6 +33,9 @@ CONFIG_AUDIENCE = "waterwheel.config"
 ISSUER = "waterwheel"
 LEEWAY_SECONDS = 60
 CONFIG_LIFETIME_SECONDS = 300
+# HS256 keys shorter than the hash are below its strength (RFC 7518, 3.2).
+MIN_SECRET_BYTES = 32
+GENERATE_SECRET = "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 class InvalidToken(Exception):
@@ -67,8 +70,17 @@ class TokenKeys:
             return cls(private, public, "RS256")
         if settings.hmac_secret:
             secret = settings.hmac_secret.encode()
+            if len(secret) < MIN_SECRET_BYTES:
+                raise ConfigError(
+                    f"WATERWHEEL_HMAC_SECRET is {len(secret)} bytes long; it must be at least"
+                    f" {MIN_SECRET_BYTES} (a short secret can be guessed offline from any token):"
+                    f" {GENERATE_SECRET}"
+                )
             return cls(secret, secret, "HS256")
-        raise ConfigError("set WATERWHEEL_HMAC_SECRET (or WATERWHEEL_PUBLIC_KEY and _PRIVATE_KEY)")
+        raise ConfigError(
+            "WATERWHEEL_HMAC_SECRET is not set (or WATERWHEEL_PUBLIC_KEY and _PRIVATE_KEY):"
+            f" every API, scheduler and worker process needs the same secret; {GENERATE_SECRET}"
+        )
 
     def _sign(self, audience: str, subject: str, lifetime: int, extra: dict[str, Any]) -> str:
         claims = {
