@@ -68,6 +68,9 @@ class Settings:
     # and which worker queues a worker takes tasks from (task routing).
     scheduler_heartbeat: int = _setting(5, "duration")
     worker_queues: tuple[str, ...] = _setting(("default",), "list")
+    # The Docker network of task containers: auto is bridge where the Docker
+    # engine has one, else host (see worker/engines/network.py).
+    task_network: str = _setting("auto")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
