@@ -143,10 +143,10 @@ def test_task_goes_only_to_workers_of_its_queue(broker: Broker) -> None:
 
 def test_progress_is_acked_after_its_handler(broker: Broker) -> None:
     ended = Progress(
-        uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "failure", uuid.uuid4(), "exit code 98", 98
+        uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "failure", uuid.uuid4(), 1, "exit code 98", 98
     )
     handed_back = Progress(
-        uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "error", uuid.uuid4(), "stopped", None, True
+        uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "error", uuid.uuid4(), 2, "stopped", None, True
     )
     broker.publish_progress(ended)
     broker.publish_progress(handed_back)
@@ -165,7 +165,8 @@ def _batch_consumer(broker: Broker, handler: Callable[[list], None], size: int) 
 
 def test_progress_in_batches_of_what_has_arrived(broker: Broker) -> None:
     sent = [
-        Progress(uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "success", uuid.uuid4()) for _ in range(25)
+        Progress(uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "success", uuid.uuid4(), 1)
+        for _ in range(25)
     ]
     for progress in sent:
         broker.publish_progress(progress)
@@ -182,7 +183,8 @@ def test_progress_in_batches_of_what_has_arrived(broker: Broker) -> None:
 
 def test_a_failed_batch_comes_back_whole(broker: Broker) -> None:
     sent = [
-        Progress(uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "success", uuid.uuid4()) for _ in range(5)
+        Progress(uuid.uuid4(), uuid.uuid4(), AT, AT, AT, "success", uuid.uuid4(), 1)
+        for _ in range(5)
     ]
     for progress in sent:
         broker.publish_progress(progress)

@@ -15,6 +15,7 @@ from waterwheel.broker.messages import Progress
 from waterwheel.db.jobstore import save_job
 from waterwheel.db.models import Job, Project, Retry, Task, TaskRun, Token, Trigger
 from waterwheel.jobdoc import parse_job
+from waterwheel.scheduler.claims import claim_runs
 from waterwheel.scheduler.maintenance import due_retries, requeue_lost, resume_job
 from waterwheel.scheduler.progress import apply_progress, retry_delay
 from waterwheel.scheduler.runs import LOST_RUN_REQUEUES, add_tokens, run_ready
@@ -69,11 +70,19 @@ def finish(db, run, result, retry_delay_default=300, exit_code=None):
         finished_datetime=datetime.now(UTC),
         result=result,
         worker_id=WORKER,
+        attempt=run.attempt,
         message=None if exit_code is None else f"exit code {exit_code}",
         exit_code=exit_code,
     )
+    return applied(db, [progress], retry_delay_default)
+
+
+def applied(db, batch, retry_delay_default=300):
+    """The batch applied as a scheduler does, its runs claimed first by WORKER,
+    as a worker does before it runs them (a claimed run is not claimed again)."""
     with db.transaction() as session:
-        return apply_progress(session, [progress], retry_delay_default)
+        claim_runs(session, WORKER, list({p.task_run_id for p in batch}), datetime.now(UTC))
+        return apply_progress(session, batch, retry_delay_default)
 
 
 def fire_trigger(db, times, priority="normal"):
@@ -187,7 +196,9 @@ def test_failure_edge_and_timeout_follow_failure(db):
 
 
 def progress_of(run, result, finished=None):
-    return Progress(run.id, run.task_id, run.trigger_datetime, T0, finished, result, WORKER)
+    return Progress(
+        run.id, run.task_id, run.trigger_datetime, T0, finished, result, WORKER, run.attempt
+    )
 
 
 def test_a_batch_of_progress_applies_in_order(db):
@@ -209,10 +220,9 @@ def test_a_batch_of_progress_applies_in_order(db):
         progress_of(a, State.SUCCESS, done),
         progress_of(b, State.SUCCESS, done),
         progress_of(a, State.FAILURE, done),  # a late duplicate changes nothing
-        Progress(uuid.uuid4(), a.task_id, T0, T0, done, State.SUCCESS, WORKER),  # unknown run
+        Progress(uuid.uuid4(), a.task_id, T0, T0, done, State.SUCCESS, WORKER, 1),  # unknown run
     ]
-    with db.transaction() as session:
-        downstream = apply_progress(session, batch, 300)
+    downstream = applied(db, batch)
     # The join saw both successes within the one transaction, and runs once.
     assert [e.request.task_id for e in downstream] == [task_id(db, "join")]
     assert {n: r.state for r, n in runs(db)} == {
@@ -235,10 +245,9 @@ def test_a_rule_task_is_decided_by_upstream_results_of_the_same_batch(db):
     ((a, _),) = runs(db, "a")
     ((b, _),) = runs(db, "b")
     done = datetime.now(UTC)
-    with db.transaction() as session:
-        downstream = apply_progress(
-            session, [progress_of(a, State.SUCCESS, done), progress_of(b, State.SUCCESS, done)], 300
-        )
+    downstream = applied(
+        db, [progress_of(a, State.SUCCESS, done), progress_of(b, State.SUCCESS, done)]
+    )
     assert [e.request.task_id for e in downstream] == [task_id(db, "c")]
 
 
@@ -390,8 +399,7 @@ def test_lost_run_is_requeued_as_new_attempt(db):
 def interrupt(db, run):
     """What a worker sends when it stops mid-run: the run is handed back."""
     progress = replace(progress_of(run, State.ERROR, datetime.now(UTC)), interrupted=True)
-    with db.transaction() as session:
-        return apply_progress(session, [progress], 300)
+    return applied(db, [progress])
 
 
 def test_a_run_handed_back_by_a_stopping_worker_runs_again_at_once(db):

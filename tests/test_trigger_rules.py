@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from tests.test_scheduler_core import deploy, finish, runs, task_id
+from tests.test_scheduler_core import WORKER, deploy, finish, runs, task_id
 from waterwheel.db.models import Job, JobStash, TaskRun, Token
+from waterwheel.scheduler.claims import claim_runs
 from waterwheel.scheduler.maintenance import resume_job
 from waterwheel.scheduler.rules import RULES, Verdict, decide
 from waterwheel.scheduler.runs import add_tokens, run_ready
@@ -218,9 +219,11 @@ def test_paused_job_decides_rule_tasks_on_resume(db):
         ],
     )
     start(db, "a")
-    with db.transaction() as session:
+    running = run_of(db, "a")
+    with db.transaction() as session:  # a worker took it before the pause
+        claim_runs(session, WORKER, [running.id], datetime.now(UTC))
         session.get(Job, job_id).paused = True
-    assert finish(db, run_of(db, "a"), State.SUCCESS) == []
+    assert finish(db, running, State.SUCCESS) == []
     with db.transaction() as session:
         assert session.get(Token, (task_id(db, "b"), T0)).state == State.WAITING
         session.get(Job, job_id).paused = False

@@ -85,6 +85,9 @@ class Settings:
     # Missed trigger times a catch-up runs at most, per trigger: older ones are
     # skipped (a period of 1s from 1970 would otherwise queue billions).
     max_catchup: int = _setting(1000, "count")
+    # The Docker network of task containers: auto is bridge where the Docker
+    # engine has one, else host (see worker/engines/network.py).
+    task_network: str = _setting("auto")
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:

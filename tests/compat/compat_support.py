@@ -17,7 +17,9 @@ import requests
 from waterwheel.auth.tokens import StashGrant, TokenKeys
 from waterwheel.compat.translate import Translation, translate
 from waterwheel.config import Settings
-from waterwheel.timeutil import parse_datetime
+from waterwheel.db import Database
+from waterwheel.db.models import TaskRun
+from waterwheel.timeutil import parse_datetime, utcnow
 
 DAGS = Path(__file__).resolve().parent / "dags"
 REPO = Path(__file__).resolve().parents[2]
@@ -36,6 +38,7 @@ def translated(
 class Server:
     base: str  # ends with "/"
     settings: Settings
+    db: Database
 
     def url(self, path: str) -> str:
         return self.base + path.lstrip("/")
@@ -94,10 +97,29 @@ class Run:
             "WATERWHEEL_PROJECT_ID": self.job.project_id,
             "WATERWHEEL_SERVER_ADDR": self.server.base,
             "WATERWHEEL_JWT": keys.stash_token(grant, lifetime=600),
-            "WATERWHEEL_TASK_RUN_ID": str(uuid.uuid4()),
+            "WATERWHEEL_TASK_RUN_ID": str(self._running(grant, attempt)),
             "WATERWHEEL_ATTEMPT": str(attempt),
         }
         return env | extra
+
+    def _running(self, grant: StashGrant, attempt: int) -> uuid.UUID:
+        """The run the worker would have claimed: its stash token is good only
+        while it runs."""
+        run_id = uuid.uuid4()
+        with self.server.db.transaction() as session:
+            session.add(
+                TaskRun(
+                    id=run_id,
+                    task_id=grant.task_id,
+                    trigger_datetime=grant.trigger_datetime,
+                    queued_datetime=utcnow(),
+                    started_datetime=utcnow(),
+                    state="running",
+                    priority="normal",
+                    attempt=attempt,
+                )
+            )
+        return run_id
 
     def run(self, task: str, attempt: int = 1, **extra: str) -> subprocess.CompletedProcess:
         """Run the task's container command as a host process, as the local engine does."""

@@ -38,7 +38,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     http = make_server("127.0.0.1", 0, create_app(settings, db=db), threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
-    yield Server(f"http://127.0.0.1:{http.server_port}/", settings)
+    yield Server(f"http://127.0.0.1:{http.server_port}/", settings, db)
     http.shutdown()
     thread.join()
     db.dispose()

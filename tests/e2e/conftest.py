@@ -57,6 +57,9 @@ def services_settings(amqp: str) -> tuple[Settings, Database]:
         amqp_addr=amqp,
         redis_url=REDIS,
         task_engine="docker",
+        # The test API listens on loopback only, which a bridged task cannot
+        # reach: the host network, whatever the Docker engine offers.
+        task_network="host",
         hmac_secret=HMAC_SECRET,
         no_authz=True,
         **FAST,

@@ -259,9 +259,14 @@ def _runs_and_cluster(api: Api, world: World) -> None:
         "total_tasks": 3,
         "version": "0.1.0",
     }
-    api.post("/int-api/heartbeat", 200, json=heartbeat)
-    api.post("/int-api/heartbeat", 400, json={"uuid": world.worker})
-    api.post("/int-api/heartbeat", 415, data="uuid", content_type="text/plain")
+    as_worker = bearer(world.keys.config_token(uuid.UUID(world.worker)))
+    api.post("/int-api/heartbeat", 200, json=heartbeat, headers=as_worker)
+    api.post("/int-api/heartbeat", 401, json=heartbeat)
+    api.post(
+        "/int-api/heartbeat", 403, json=heartbeat | {"uuid": str(uuid.uuid4())}, headers=as_worker
+    )
+    api.post("/int-api/heartbeat", 400, json=heartbeat | {"running_tasks": -1}, headers=as_worker)
+    api.post("/int-api/heartbeat", 415, data="uuid", content_type="text/plain", headers=as_worker)
 
     t0, t1 = datetime(2025, 1, 1, tzinfo=UTC), datetime(2025, 1, 2, tzinfo=UTC)
     step0, worker = uuid.UUID(world.step0), uuid.UUID(world.worker)
@@ -467,8 +472,26 @@ def _internal(api: Api, world: World) -> None:
     api.get(config, 404, path={"project_id": unknown}, headers=for_unknown)
 
 
+def _running(world: World, task_id: str) -> None:
+    """A running run of the task at the stash tokens' trigger time: a stash
+    token is good only while its run runs."""
+    with world.db.transaction() as session:
+        session.add(
+            TaskRun(
+                id=uuid.uuid4(),
+                task_id=uuid.UUID(task_id),
+                trigger_datetime=datetime(2025, 1, 1, tzinfo=UTC),
+                queued_datetime=datetime.now(UTC),
+                started_datetime=datetime.now(UTC),
+                state="running",
+                priority="normal",
+            )
+        )
+
+
 def _stash(api: Api, world: World) -> None:
     value, long_key = b"\x00\xffsecret bytes", "k" * 256
+    _running(world, world.step0)
     token = bearer(world.stash_token())
     other_project = bearer(world.stash_token(project_id=uuid.uuid4()))
     other_time = bearer(world.stash_token(trigger_datetime=datetime(2025, 1, 2, tzinfo=UTC)))
@@ -512,6 +535,7 @@ def _stash(api: Api, world: World) -> None:
     api.post("/api/jobs", 201, json=writer_job)
     job = {"job_id": writer_job["uuid"]}
     (writer,) = api.get("/api/jobs/{job_id}/tasks", 200, path=job).get_json()
+    _running(world, writer["task_id"])
     granted = bearer(
         world.stash_token(task_id=uuid.UUID(writer["task_id"]), job_id=uuid.UUID(job["job_id"]))
     )
@@ -692,18 +716,19 @@ def _deletes(api: Api, world: World) -> None:
     project = {"project_id": world.project_id}
     api.delete("/api/projects/{project_id}", 204, path=project)
     api.get("/api/projects/{project_id}", 404, path=project)
-    # A task of a deleted project still holding its stash token cannot write there.
+    # A task of a deleted project still holding its stash token cannot write
+    # there: its run went with the project, and the token with its run.
     shared = project | {"key": "shared.late"}
     api.put(
         "/int-api/projects/{project_id}/stash/{key}",
-        404,
+        401,
         path=shared,
         headers=world.writer_token,
         data=b"value",
     )
     api.post(
         "/int-api/projects/{project_id}/stash/{key}",
-        404,
+        401,
         path=shared,
         headers=world.writer_token,
         data=b"value",

@@ -9,14 +9,14 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, select
 
-from waterwheel.api.authz import authorize
-from waterwheel.api.errors import bad_request
+from waterwheel.api.authz import authorize, require_config_token
 from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import json_object
 from waterwheel.api.services import services
+from waterwheel.api.worker_report import worker_id, worker_row
 from waterwheel.db.models import Job, Project, Scheduler, Task, TaskRun, Trigger, Worker
 from waterwheel.db.upsert import upsert
-from waterwheel.timeutil import format_datetime, parse_datetime, utcnow
+from waterwheel.timeutil import format_datetime, utcnow
 
 bp = Blueprint("cluster", __name__)
 
@@ -48,18 +48,10 @@ def status() -> ResponseReturnValue:
 
 @bp.post("/int-api/heartbeat")
 def heartbeat() -> ResponseReturnValue:
+    """A worker's liveness report, signed with a config token for its own id."""
     data = json_object()
-    try:
-        row = {
-            "id": uuid.UUID(str(data["uuid"])),
-            "addr": str(data.get("addr") or ""),
-            "last_seen_datetime": parse_datetime(data["last_seen_datetime"]),
-            "running_tasks": int(data.get("running_tasks", 0)),
-            "total_tasks": int(data.get("total_tasks", 0)),
-            "version": str(data.get("version") or ""),
-        }
-    except (KeyError, ValueError, TypeError) as exc:
-        raise bad_request(f"invalid heartbeat: {exc}") from None
+    require_config_token(worker_id(data))
+    row = worker_row(data)
     with services().db.transaction() as session:
         upsert(session, Worker, [row], keys=["id"], update=[k for k in row if k != "id"])
     return "", 200

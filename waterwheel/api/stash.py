@@ -1,8 +1,9 @@
 """The stash: values kept for tasks at global, project and job (per trigger
 time) scope. People write global and project values through ``/api``; running
 tasks read them, and read and write their job's values, through ``/int-api``
-with the stash token their worker gave them. A task writes project values only
-under the key prefixes its job document grants it (``project_stash_write``).
+with the stash token their worker gave them, for as long as their run runs. A
+task writes project values only under the key prefixes its job document grants
+it (``project_stash_write``).
 Values are raw bytes both ways.
 """
 
@@ -23,8 +24,17 @@ from waterwheel.api.lookups import get_or_404
 from waterwheel.api.request import bearer_token
 from waterwheel.api.services import services
 from waterwheel.auth.tokens import InvalidToken, StashGrant
-from waterwheel.db.models import GlobalStash, Job, JobStash, Project, ProjectStash, Task
+from waterwheel.db.models import (
+    GlobalStash,
+    Job,
+    JobStash,
+    Project,
+    ProjectStash,
+    Task,
+    TaskRun,
+)
 from waterwheel.db.upsert import upsert
+from waterwheel.states import State
 
 bp = Blueprint("stash", __name__)
 
@@ -38,11 +48,37 @@ def _key(key: str) -> str:
 
 
 def _grant() -> StashGrant:
-    """The stash token of the calling task; 401 without a valid one."""
+    """The stash token of the calling task; 401 without a valid one, and once
+    the task run it was issued for has ended (see ``_run_is_running``)."""
     try:
-        return services().keys.verify_stash(bearer_token("stash token (WATERWHEEL_JWT)"))
+        grant = services().keys.verify_stash(bearer_token("stash token (WATERWHEEL_JWT)"))
     except InvalidToken as exc:
         raise ApiError(401, f"invalid stash token: {exc}") from None
+    with services().db.read() as session:
+        if not _run_is_running(session, grant):
+            raise ApiError(
+                401, "invalid stash token: the task run it was issued for is not running"
+            )
+    return grant
+
+
+def _run_is_running(session: Session, grant: StashGrant) -> bool:
+    """A stash token is only good while a run of its task at its trigger time
+    runs: it dies with the run (success, failure, timeout, cancel, a lost
+    worker), however long its expiry, so a token leaked from a task's
+    environment or log is of no use once the task is done. A retry of the
+    same task and trigger time, which has the very same rights, runs under a
+    token of its own."""
+    found = session.scalar(
+        select(TaskRun.id)
+        .where(
+            TaskRun.task_id == grant.task_id,
+            TaskRun.trigger_datetime == grant.trigger_datetime,
+            TaskRun.state == State.RUNNING,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def _forbidden(what: str) -> ApiError:

@@ -16,6 +16,9 @@ revoked for running tasks as soon as a document drops it.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import time
 import uuid
 from dataclasses import dataclass
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+from jwt.algorithms import get_default_algorithms
 
 from waterwheel.config import ConfigError, Settings
 from waterwheel.timeutil import format_datetime, parse_datetime
@@ -33,6 +37,11 @@ CONFIG_AUDIENCE = "waterwheel.config"
 ISSUER = "waterwheel"
 LEEWAY_SECONDS = 60
 CONFIG_LIFETIME_SECONDS = 300
+# What message signatures sign besides the message: never a valid JWT input.
+MESSAGE_CONTEXT = b"waterwheel.message\n"
+# HS256 keys shorter than the hash are below its strength (RFC 7518, 3.2).
+MIN_SECRET_BYTES = 32
+GENERATE_SECRET = "make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))'"
 
 
 class InvalidToken(Exception):
@@ -56,6 +65,14 @@ class TokenKeys:
         self._signing_key = signing_key
         self._verifying_key = verifying_key
         self.algorithm = algorithm
+        # Message signatures (see ``sign_message``): keys prepared once.
+        self._message_algorithm = get_default_algorithms()[algorithm]
+        if algorithm == "HS256":
+            derived = hmac.new(signing_key, MESSAGE_CONTEXT, hashlib.sha256).digest()
+            self._message_signer = self._message_verifier = derived
+        else:
+            self._message_signer = self._message_algorithm.prepare_key(signing_key)
+            self._message_verifier = self._message_algorithm.prepare_key(verifying_key)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> TokenKeys:
@@ -67,8 +84,17 @@ class TokenKeys:
             return cls(private, public, "RS256")
         if settings.hmac_secret:
             secret = settings.hmac_secret.encode()
+            if len(secret) < MIN_SECRET_BYTES:
+                raise ConfigError(
+                    f"WATERWHEEL_HMAC_SECRET is {len(secret)} bytes long; it must be at least"
+                    f" {MIN_SECRET_BYTES} (a short secret can be guessed offline from any token):"
+                    f" {GENERATE_SECRET}"
+                )
             return cls(secret, secret, "HS256")
-        raise ConfigError("set WATERWHEEL_HMAC_SECRET (or WATERWHEEL_PUBLIC_KEY and _PRIVATE_KEY)")
+        raise ConfigError(
+            "WATERWHEEL_HMAC_SECRET is not set (or WATERWHEEL_PUBLIC_KEY and _PRIVATE_KEY):"
+            f" every API, scheduler and worker process needs the same secret; {GENERATE_SECRET}"
+        )
 
     def _sign(self, audience: str, subject: str, lifetime: int, extra: dict[str, Any]) -> str:
         claims = {
@@ -114,6 +140,23 @@ class TokenKeys:
             )
         except (KeyError, ValueError, TypeError) as exc:
             raise InvalidToken(f"stash token lacks a valid claim: {exc}") from None
+
+    def sign_message(self, payload: bytes) -> str:
+        """A detached signature of a broker message (a worker's progress), so
+        its consumer can tell a worker's message from one a task forged. With
+        HS256 the key is derived from the secret for this one use; with RS256
+        the private key signs. Tasks hold neither."""
+        signature = self._message_algorithm.sign(MESSAGE_CONTEXT + payload, self._message_signer)
+        return base64.urlsafe_b64encode(signature).decode().rstrip("=")
+
+    def verify_message(self, payload: bytes, signature: str) -> bool:
+        try:
+            raw = base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4))
+        except ValueError:
+            return False
+        return self._message_algorithm.verify(
+            MESSAGE_CONTEXT + payload, self._message_verifier, raw
+        )
 
     def config_token(self, subject: uuid.UUID) -> str:
         return self._sign(CONFIG_AUDIENCE, str(subject), CONFIG_LIFETIME_SECONDS, {})

@@ -8,6 +8,7 @@ the workers read them from one neutral place.
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,7 +56,11 @@ MAX_CLAIM = 100
 @dataclass(frozen=True)
 class Progress:
     """Worker to schedulers: a run started (``running``, also as a heartbeat)
-    or ended (``success``, ``failure``, ``timeout``, ``error``, ``cancelled``)."""
+    or ended (``success``, ``failure``, ``timeout``, ``error``, ``cancelled``).
+
+    A scheduler applies it only to the attempt of the run that ``worker_id``
+    claimed, and only with a valid ``signature`` (see ``signed_part``): tasks
+    may reach the broker, but not the worker's key."""
 
     task_run_id: uuid.UUID
     task_id: uuid.UUID
@@ -64,6 +69,7 @@ class Progress:
     finished_datetime: datetime | None
     result: str
     worker_id: uuid.UUID
+    attempt: int  # of the run the worker claimed
     message: str | None = None  # why a run failed or errored, for people to read
     # The task's exit code when it ended by exiting: the scheduler compares it
     # with the task's fail_exit_code to decide on a retry.
@@ -71,8 +77,18 @@ class Progress:
     # With result ``error``: the worker was stopped and stopped the run with
     # it. Not the task's doing: the run is run again at once, as a lost one.
     interrupted: bool = False
+    # The worker's signature of ``signed_part`` (``TokenKeys.sign_message``).
+    signature: str = ""
 
     def to_json(self) -> dict[str, Any]:
+        return self._fields() | {"signature": self.signature}
+
+    def signed_part(self) -> bytes:
+        """What the signature covers: every field but itself, as canonical JSON
+        (sorted keys, no spaces), so the bytes on the wire may differ."""
+        return json.dumps(self._fields(), sort_keys=True, separators=(",", ":")).encode()
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "task_run_id": str(self.task_run_id),
             "task_id": str(self.task_id),
@@ -81,6 +97,7 @@ class Progress:
             "finished_datetime": format_datetime(self.finished_datetime),
             "result": self.result,
             "worker_id": str(self.worker_id),
+            "attempt": self.attempt,
             "message": self.message,
             "exit_code": self.exit_code,
             "interrupted": self.interrupted,
@@ -97,9 +114,11 @@ class Progress:
             finished_datetime=parse_datetime(finished) if finished else None,
             result=data["result"],
             worker_id=uuid.UUID(data["worker_id"]),
+            attempt=int(data["attempt"]),
             message=data.get("message"),
             exit_code=None if exit_code is None else int(exit_code),
             interrupted=bool(data.get("interrupted", False)),
+            signature=str(data.get("signature") or ""),
         )
 
 

@@ -20,7 +20,7 @@ from waterwheel.api import create_app
 from waterwheel.auth.tokens import TokenKeys
 from waterwheel.broker.client import Broker
 from waterwheel.broker.publisher import BrokerPublisher
-from waterwheel.config import Settings
+from waterwheel.config import ConfigError, Settings
 from waterwheel.db import Database
 from waterwheel.metrics import Metrics
 from waterwheel.scheduler.service import Scheduler
@@ -28,9 +28,21 @@ from waterwheel.worker.service import Worker
 
 
 def _settings(**overrides: object) -> Settings:
-    settings = Settings.from_env(**overrides)
+    try:
+        settings = Settings.from_env(**overrides)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     logsetup.configure(settings.log, settings.json_log)
     return settings
+
+
+def _keys(settings: Settings) -> TokenKeys:
+    """The signing keys every process needs; a missing or short secret stops
+    the process at start with a message saying so, not a traceback."""
+    try:
+        return TokenKeys.from_settings(settings)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 def _host_port(bind: str) -> tuple[str, int]:
@@ -75,6 +87,7 @@ class _Gunicorn(BaseApplication):
 def api(workers: int, threads: int) -> None:
     """Serve the REST API and web UI at WATERWHEEL_SERVER_BIND (production)."""
     settings = _settings()
+    _keys(settings)  # checked before gunicorn forks workers that would fail one by one
 
     def build() -> Flask:
         return _app(settings, Database(settings.db_url), Broker.from_settings(settings))
@@ -94,6 +107,7 @@ def api(workers: int, threads: int) -> None:
 def scheduler() -> None:
     """Fire triggers and run the token net; several may run at once (PostgreSQL)."""
     settings = _settings()
+    _keys(settings)  # progress messages are verified with them
     db = Database(settings.db_url)
     broker = Broker.from_settings(settings)
     running = Scheduler(settings, db, broker, Metrics.from_settings(settings)).start()
@@ -106,7 +120,7 @@ def worker() -> None:
     """Run tasks from the broker on the task engine (WATERWHEEL_TASK_ENGINE)."""
     settings = _settings()
     broker = Broker.from_settings(settings)
-    keys = TokenKeys.from_settings(settings)
+    keys = _keys(settings)
     running = Worker(settings, broker, keys, Metrics.from_settings(settings)).start()
     _wait_for_signal()
     running.stop()
@@ -123,6 +137,7 @@ def _serve(app: Flask, bind: str) -> BaseWSGIServer:
 def server() -> None:
     """The API and a scheduler in one process, as the original's server."""
     settings = _settings()
+    _keys(settings)
     db = Database(settings.db_url)
     broker = Broker.from_settings(settings)
     http = _serve(_app(settings, db, broker), settings.server_bind)
@@ -155,6 +170,7 @@ def standalone_settings(environ_settings: Settings) -> Settings:
 def standalone() -> None:
     """Everything in one process on the embedded default: no services needed."""
     settings = standalone_settings(_settings())
+    keys = _keys(settings)
     db = Database(settings.db_url)
     db.upgrade()
     broker = Broker.from_settings(settings)
@@ -166,7 +182,6 @@ def standalone() -> None:
     running_scheduler = Scheduler(settings, db, broker, metrics).start()
     if settings.amqp_addr.startswith("memory://"):
         running_scheduler.requeue_queued()  # their messages went with the last process
-    keys = TokenKeys.from_settings(settings)
     running_worker = Worker(settings, broker, keys, metrics, api_app=app).start()
     database = settings.db_url
     if database.startswith("sqlite:///"):

@@ -1,6 +1,10 @@
 """Applying a worker's progress to its task run: the run's state, then for a
 final result either a retry or what ``downstream`` makes of it.
 
+Only a worker's own word counts: a message must carry a worker's signature
+(``authentic``) and name the attempt of the run that this worker claimed
+(``_apply_one``); anything else is dropped with a warning.
+
 ``failure`` and ``timeout`` are retried while the task's retry policy allows
 (a task exiting with its ``fail_exit_code`` has none left); ``error`` (the run
 could not be run at all: engine trouble, a lost worker past its requeues) is
@@ -16,6 +20,7 @@ from datetime import timedelta
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
+from waterwheel.auth.tokens import TokenKeys
 from waterwheel.broker.messages import Progress
 from waterwheel.db.models import Job, Retry, Task, TaskRun
 from waterwheel.scheduler.downstream import children_of, propagate, read_children
@@ -57,6 +62,21 @@ _RUNS_FOR_UPDATE = (
     .with_for_update()
 )
 _TASKS = select(Task).where(Task.id.in_(bindparam("ids", expanding=True)))
+
+
+def authentic(batch: Sequence[Progress], keys: TokenKeys) -> list[Progress]:
+    """The messages a worker signed; the rest (forged by whoever else reaches
+    the broker, a task on the host network say) are dropped with a warning."""
+    signed = []
+    for progress in batch:
+        if keys.verify_message(progress.signed_part(), progress.signature):
+            signed.append(progress)
+        else:
+            log.warning(
+                "progress for task run %s dropped: its signature is missing or wrong",
+                progress.task_run_id,
+            )
+    return signed
 
 
 def apply_progress(
@@ -111,9 +131,19 @@ def _apply_one(
         return []
     if run.state in FINAL_STATES or run.state == State.CANCELLED:
         return []
+    if run.worker_id != progress.worker_id or run.attempt != progress.attempt:
+        log.warning(
+            "progress for task run %s dropped: it names worker %s and attempt %d,"
+            " but the run is attempt %d, claimed by worker %s",
+            run.id,
+            progress.worker_id,
+            progress.attempt,
+            run.attempt,
+            run.worker_id,
+        )
+        return []
     now = utcnow()
     run.updated_datetime = now
-    run.worker_id = progress.worker_id
     run.started_datetime = run.started_datetime or progress.started_datetime
     if progress.result == State.RUNNING:
         if run.state != State.RUNNING:

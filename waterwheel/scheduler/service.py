@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from kombu.message import Message
 
+from waterwheel.auth.tokens import TokenKeys
 from waterwheel.broker.client import Broker
 from waterwheel.broker.consumer import Consumer, Kind
 from waterwheel.broker.messages import ActivateTokens, ClearTokens, Progress, TokenOp
@@ -24,7 +25,7 @@ from waterwheel.db import Database
 from waterwheel.metrics import Metrics
 from waterwheel.scheduler import maintenance
 from waterwheel.scheduler.membership import Membership
-from waterwheel.scheduler.progress import apply_progress
+from waterwheel.scheduler.progress import apply_progress, authentic
 from waterwheel.scheduler.runs import Execution, mark_published, queued, run_ready, unpublished
 from waterwheel.scheduler.triggers import TriggerLoop
 from waterwheel.timeutil import utcnow
@@ -45,6 +46,7 @@ class Scheduler:
         self.db = db
         self.broker = broker
         self.metrics = metrics
+        self.keys = TokenKeys.from_settings(settings)  # to verify progress messages
         self.id = uuid.uuid4()
         self.membership = Membership(db, self.id, settings.scheduler_heartbeat)
         self.triggers = TriggerLoop(
@@ -82,6 +84,9 @@ class Scheduler:
     # Broker handlers: each commits, then publishes; the message is acked after.
 
     def _on_progress(self, batch: list[Progress]) -> None:
+        batch = authentic(batch, self.keys)
+        if not batch:
+            return
         with self.db.transaction() as session:
             executions = apply_progress(session, batch, self.settings.default_task_retry_delay)
         self.dispatch(executions)

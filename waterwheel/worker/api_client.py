@@ -85,9 +85,10 @@ class ApiClient:
         return self.transport.send(method, path, headers, data)
 
     def heartbeat(self, body: dict[str, Any]) -> None:
-        reply = self.call("POST", "/int-api/heartbeat", None, body)
+        """The worker's liveness report, with a token for its own id (``uuid``)."""
+        reply = self.call("POST", "/int-api/heartbeat", uuid.UUID(body["uuid"]), body)
         if reply.status != 200:
-            raise ApiUnavailable(f"heartbeat answered {reply.status}")
+            raise ApiUnavailable(f"heartbeat answered {reply.status}: {reply.error()}")
 
     def task_definition(self, task_id: uuid.UUID) -> TaskDefinition | None:
         """The task's definition, or None when the task does not exist."""

@@ -9,6 +9,7 @@ leaves a run that the scheduler sees go silent and runs again.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import uuid
@@ -174,17 +175,18 @@ class TaskRunner:
         exit_code: int | None = None,
         interrupted: bool = False,
     ) -> None:
-        self.publish(
-            Progress(
-                task_run_id=request.task_run_id,
-                task_id=request.task_id,
-                trigger_datetime=request.trigger_datetime,
-                started_datetime=started,
-                finished_datetime=finished,
-                result=result,
-                worker_id=self.worker_id,
-                message=message,
-                exit_code=exit_code,
-                interrupted=interrupted,
-            )
+        progress = Progress(
+            task_run_id=request.task_run_id,
+            task_id=request.task_id,
+            trigger_datetime=request.trigger_datetime,
+            started_datetime=started,
+            finished_datetime=finished,
+            result=result,
+            worker_id=self.worker_id,
+            attempt=request.attempt,
+            message=message,
+            exit_code=exit_code,
+            interrupted=interrupted,
         )
+        signature = self.keys.sign_message(progress.signed_part())
+        self.publish(dataclasses.replace(progress, signature=signature))

@@ -58,7 +58,9 @@ class Worker:
         self.id = uuid.uuid4()
         transport = WsgiTransport(api_app) if api_app is not None else None
         self.api = ApiClient(settings.server_addr, keys, transport)
-        self.engine = engine or make_engine(settings.task_engine, settings.server_addr)
+        self.engine = engine or make_engine(
+            settings.task_engine, settings.server_addr, settings.task_network
+        )
         self.runner = TaskRunner(
             settings,
             self.id,
@@ -176,7 +178,9 @@ class Worker:
             slot.start(name=f"worker-slot-{n}")
         for thread in self._threads:
             thread.start()
-        log.info("worker %s started with %d slots", self.id, len(self.slots))
+        log.info(
+            "worker %s started with %d slots; %s", self.id, len(self.slots), self.engine.isolation()
+        )
         return self
 
     def stop(self) -> None:

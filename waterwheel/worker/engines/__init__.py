@@ -9,11 +9,11 @@ from waterwheel.worker.engines.local import LocalEngine
 ENGINES = ("docker", "local")
 
 
-def make_engine(name: str, server: str = "") -> Engine:
+def make_engine(name: str, server: str = "", network: str = "auto") -> Engine:
     """The engine named by the `task_engine` setting, for the workers of the
-    API at ``server``."""
+    API at ``server``; Docker containers join ``network`` (`task_network`)."""
     if name == "docker":
-        return DockerEngine(server=server)
+        return DockerEngine(server=server, network=network)
     if name == "local":
         return LocalEngine()
     raise ValueError(f"unknown task engine {name!r}; choose one of: {', '.join(ENGINES)}")

@@ -70,6 +70,9 @@ class Engine(Protocol):
         """Remove what task runs left behind whose worker died without cleaning
         up (killed), where ``orphaned`` says so; returns how many were removed."""
 
+    def isolation(self) -> str:
+        """What a task can reach from where it runs, for the worker's start-up log."""
+
 
 def exit_result(code: int) -> Result:
     """Exit 0 is success, anything else failure (bug 2 of the original made it an

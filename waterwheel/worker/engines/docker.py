@@ -33,6 +33,7 @@ from waterwheel.worker.engines.base import (
     Waiter,
     start_pump,
 )
+from waterwheel.worker.engines.network import AUTO, TaskNetwork, choose_network
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ LABEL_WORKER_ID = "waterwheel.worker_id"
 # may only ever take another installation's run for an orphan of its own.
 LABEL_SERVER = "waterwheel.server"
 
+SERVER_ADDR = "WATERWHEEL_SERVER_ADDR"
+
 _ERRORS = (DockerException, requests.RequestException)
 
 
@@ -57,12 +60,14 @@ def _reason(exc: Exception) -> str:
 
 class DockerEngine:
     """Runs each task in its own container (image ENTRYPOINT kept, args as its
-    command, host network: the daemons here run with --bridge=none)."""
+    command) on the network ``network`` chooses (see ``network``)."""
 
-    def __init__(self, grace: float = 10.0, server: str = "") -> None:
+    def __init__(self, grace: float = 10.0, server: str = "", network: str = AUTO) -> None:
         self.grace = grace
         self.server = server
+        self.network_setting = network
         self._client: docker.DockerClient | None = None
+        self._network: TaskNetwork | None = None
         self._lock = threading.Lock()
 
     def _docker(self) -> docker.DockerClient:
@@ -72,11 +77,27 @@ class DockerEngine:
                 self._client = docker.from_env(max_pool_size=MAX_CONNECTIONS)
             return self._client
 
+    def network(self) -> TaskNetwork:
+        """The task network, chosen once the Docker engine is first reached."""
+        client = self._docker()
+        with self._lock:
+            if self._network is None:
+                self._network = choose_network(self.network_setting, client)
+            return self._network
+
+    def isolation(self) -> str:
+        """What a task can reach, for the worker's start-up log."""
+        try:
+            return self.network().describe()
+        except _ERRORS as exc:
+            return f"task network not chosen yet (Docker engine not reachable: {_reason(exc)})"
+
     def run(self, spec: RunSpec, log: LogWriter, stop: threading.Event) -> Result:
         deadline = time.monotonic() + spec.timeout
         step = "reach the Docker engine"
         try:
             client = self._docker()
+            network = self.network()
             step = f"get image {spec.image}"
             _ensure_image(client, spec.image)
             step = "create the container"
@@ -84,8 +105,9 @@ class DockerEngine:
                 spec.image,
                 command=spec.args,
                 entrypoint=spec.command,
-                environment=spec.env,
-                network_mode="host",
+                environment=_task_env(spec.env, network),
+                network_mode=network.mode,
+                extra_hosts=network.extra_hosts or None,
                 labels={
                     LABEL_TASK_RUN_ID: str(spec.task_run_id),
                     LABEL_TASK_NAME: spec.name,
@@ -149,6 +171,12 @@ class DockerEngine:
             container.stop(timeout=math.ceil(self.grace))  # the API takes whole seconds
         except _ERRORS as exc:
             logger.warning("stopping container %s failed: %s", container.short_id, _reason(exc))
+
+
+def _task_env(env: dict[str, str], network: TaskNetwork) -> dict[str, str]:
+    """The task's environment, with the API's address as the task reaches it."""
+    addr = env.get(SERVER_ADDR)
+    return env if addr is None else env | {SERVER_ADDR: network.server_addr(addr)}
 
 
 def _ensure_image(client: docker.DockerClient, image: str) -> None:

@@ -104,6 +104,9 @@ class LocalEngine:
     def __init__(self, grace: float = 10.0) -> None:
         self.grace = grace
 
+    def isolation(self) -> str:
+        return "tasks run as processes of the worker's user on its host: they reach what it reaches"
+
     def run(self, spec: RunSpec, log: LogWriter, stop: threading.Event) -> Result:
         deadline = time.monotonic() + spec.timeout
         # A minimal base, not the worker's environment: the worker's own settings
