@@ -19,8 +19,8 @@ import docker
 import pytest
 from docker.errors import DockerException, ImageNotFound, NotFound
 
-from tests.conftest import service_missing
 from tests.helpers import create_project, deploy_job, insert_run, job_doc, task_ids
+from tests.services import service_missing
 from waterwheel.auth.tokens import StashGrant, TokenKeys
 from waterwheel.broker.client import Broker
 from waterwheel.broker.messages import Progress
