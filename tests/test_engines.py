@@ -258,9 +258,9 @@ def test_local_timeout_kills_the_whole_process_group() -> None:
     result, log = run(LocalEngine(grace=0.5), task)
     elapsed = time.monotonic() - started
     assert result.outcome == State.TIMEOUT
-    assert elapsed < 1 + 0.5 + 1.5  # the shell ignores SIGTERM: SIGKILL after the grace
+    assert elapsed < 20  # the shell ignores SIGTERM: SIGKILL after the grace, not the sleep
     pids = [int(pid) for pid in log.lines[0].split()]
-    assert not any(alive(pid) for pid in pids)
+    assert all(gone(pid) for pid in pids)
 
 
 def test_local_leftovers_die_with_the_task() -> None:
@@ -268,7 +268,7 @@ def test_local_leftovers_die_with_the_task() -> None:
     started = time.monotonic()
     result, log = run(LocalEngine(), spec(["-c", "sleep 30 & echo $!"]))
     assert result == Result(State.SUCCESS, exit_code=0)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 20  # not the sleep's 30 s
     assert gone(int(log.lines[0]))
 
 
