@@ -17,16 +17,16 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import quote
 
 import pytest
+from sqlalchemy import select
 
 from tests.e2e.stack import Stack, embedded_settings, wait_for
 from tests.e2e.test_airflow import DAGS, log_of, without_trigger
-from waterwheel.auth.tokens import StashGrant, TokenKeys
 from waterwheel.compat import xcom
 from waterwheel.compat.loader import load_folder
 from waterwheel.compat.translate import translate
+from waterwheel.db.models import JobStash
 from waterwheel.scheduler.rules import DONE
 from waterwheel.timeutil import parse_datetime
 
@@ -157,26 +157,18 @@ class Corpus:
         return log_of(self.stack, self.jobs[dag_id], _api_time(at), task)
 
     def xcom(self, run: str, task: str, key: str = xcom.RETURN_VALUE) -> Any:
-        """An XCom of the run, read from the job stash with the stash token a
-        task of the job is given; None when the task pushed none."""
+        """An XCom of the run, read from the job stash in the database (a task's
+        stash token dies with its run); None when the task pushed none."""
         job_id, at = self.runs[run]
-        grant = StashGrant(
-            uuid.UUID(self.stack.task_ids(job_id)[task]),
-            uuid.UUID(job_id),
-            uuid.UUID(self.project_id),
-            parse_datetime(at),
-        )
-        token = TokenKeys.from_settings(self.stack.settings).stash_token(grant, lifetime=60)
-        response = self.stack.session.get(
-            f"{self.stack.url}/int-api/jobs/{job_id}/stash/{at}/"
-            + quote(xcom.stash_key(task, key), safe=""),
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=30,
-        )
-        if response.status_code == 404:
-            return None
-        assert response.status_code == 200, response.text
-        return xcom.loads(response.content)
+        with self.stack.db.read() as session:
+            data = session.scalar(
+                select(JobStash.data).where(
+                    JobStash.job_id == uuid.UUID(job_id),
+                    JobStash.trigger_datetime == parse_datetime(at),
+                    JobStash.name == xcom.stash_key(task, key),
+                )
+            )
+        return None if data is None else xcom.loads(data)
 
     def edges(self, dag_id: str) -> set[tuple[str, str]]:
         """The job's task dependencies as the API's graph shows them."""
